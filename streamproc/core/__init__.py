@@ -1,0 +1,77 @@
+"""Functional core: pure decisions about alert tickets. No I/O, no clock, no faust.
+
+May import :mod:`streamproc.contracts` and the standard library only.
+"""
+
+from streamproc.core.actions import (
+    Action,
+    CloseTicket,
+    EmitActivity,
+    EmitCommand,
+    EmitResult,
+    HaloReportsClosed,
+    OpenTicket,
+    OpenWarningTicket,
+    Outcome,
+    ResolvePendingTicket,
+    TicketAlreadyClosed,
+    TicketClosedByUs,
+    TicketCloseFailed,
+    TicketCreated,
+    TicketCreateFailed,
+    WarningOutcome,
+    WarningTicketCreated,
+    WarningTicketFailed,
+)
+from streamproc.core.decision import Decision
+from streamproc.core.lifecycle import decide, evolve
+from streamproc.core.manual import decide_warning, evolve_warning, warning_intent_key
+from streamproc.core.render import (
+    alert_details_html,
+    alert_summary,
+    warning_details_html,
+    warning_summary,
+)
+from streamproc.core.routing import AssetMatch, Route, RouteError, RouteWarning, UserMatch, route
+from streamproc.core.state import AlertTicketState, intent_key, needs_close, state_key
+
+__all__ = [
+    "Action",
+    "AlertTicketState",
+    "AssetMatch",
+    "CloseTicket",
+    "Decision",
+    "EmitActivity",
+    "EmitCommand",
+    "EmitResult",
+    "HaloReportsClosed",
+    "OpenTicket",
+    "OpenWarningTicket",
+    "Outcome",
+    "ResolvePendingTicket",
+    "Route",
+    "RouteError",
+    "RouteWarning",
+    "TicketAlreadyClosed",
+    "TicketCloseFailed",
+    "TicketClosedByUs",
+    "TicketCreateFailed",
+    "TicketCreated",
+    "UserMatch",
+    "WarningOutcome",
+    "WarningTicketCreated",
+    "WarningTicketFailed",
+    "alert_details_html",
+    "alert_summary",
+    "decide",
+    "decide_warning",
+    "evolve",
+    "evolve_warning",
+    "intent_key",
+    "needs_close",
+    "route",
+    "state_key",
+    "warning_details_html",
+    "warning_intent_key",
+    "warning_summary",
+]

@@ -1,0 +1,52 @@
+"""The :class:`Decision` value returned by every core decider, and the skip vocabulary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streamproc.core.actions import Action
+from streamproc.core.state import AlertTicketState
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decider's answer: the new state (``None`` for stateless warnings), actions, reasons.
+
+    The shell stores ``state`` (when not ``None``), then executes ``actions`` in order.
+    ``reasons`` is the decision trail: machine words such as ``open_ticket`` or ``not_visible``.
+    """
+
+    state: AlertTicketState | None
+    actions: tuple[Action, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+
+SKIP_MESSAGES: dict[str, str] = {
+    "integration_not_configured": "No HaloPSA integration is configured for this company, so no"
+    " ticket was created or closed.",
+    "integration_disabled": "The HaloPSA integration is turned off for this company; turn it on"
+    " in the integration settings to create and close tickets.",
+    "not_visible": "The alert is hidden in Watchman; hidden alerts do not create tickets.",
+    "muted": "The alert is muted in Watchman; muted alerts do not create tickets. Unmute it to"
+    " get a ticket.",
+    "already_open": "A Halo ticket is already open for this alert{ticket}.",
+    "stale_event": "The event is older than the latest event already handled for this alert;"
+    " ignored.",
+    "ticket_closed_in_halo": "A technician closed the Halo ticket{ticket} while the alert was"
+    " still active; alert updates do not reopen it. A new ticket is created if the alert is"
+    " raised again.",
+    "no_ticket": "No Halo ticket is open for this alert; nothing to close.",
+    "already_closed": "The Halo ticket{ticket} is already closed.",
+    "ticket_pending": "Creation of the Halo ticket for this alert is not confirmed yet; it will be"
+    " closed as soon as it is confirmed.",
+}
+"""Skip reason → human message (``{ticket}`` becomes `` (#123)`` when a ticket is known)."""
+
+QUIET_SKIPS = frozenset({"integration_not_configured", "already_open", "no_ticket"})
+"""Skips that are routine: they get a ticket result but no activity-feed entry."""
+
+
+def skip_message(reason: str, halo_ticket_id: int | None) -> str:
+    """The human message for a skip reason, naming the Halo ticket when there is one."""
+    ticket = f" (#{halo_ticket_id})" if halo_ticket_id is not None else ""
+    return SKIP_MESSAGES[reason].format(ticket=ticket)

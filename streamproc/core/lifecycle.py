@@ -1,0 +1,154 @@
+"""Per-alert ticket lifecycle as a Decider: :func:`decide` on events, :func:`evolve` on outcomes.
+
+Rules of :func:`decide` (first match wins; "skip" = a ``skipped`` result with that reason):
+
+* event id already handled → no actions (``duplicate_event``);
+* raised/updated:
+  - ``occurred_at`` ≤ latest clear → skip ``stale_event``;
+  - ticket open → skip ``already_open`` (also when the alert is muted: the mute is ours);
+  - no config → skip ``integration_not_configured``; disabled → skip ``integration_disabled``;
+  - ticket pending (create not confirmed) → :class:`ResolvePendingTicket` (same intent key);
+  - ``updated`` after a technician closed the ticket while the alert stayed active → skip
+    ``ticket_closed_in_halo`` (a ``raised`` event does open a new ticket);
+  - hidden → skip ``not_visible``; muted → skip ``muted``;
+  - else → pending under a new intent key + :class:`OpenTicket`;
+* cleared/resolved:
+  - ``occurred_at`` < latest raise → skip ``stale_event``; otherwise the clear is recorded;
+  - ticket open → config missing/disabled → skip as above; else :class:`CloseTicket`;
+  - pending → skip ``ticket_pending`` (closed once confirmed); closed → skip ``already_closed``;
+    idle → skip ``no_ticket``.
+
+An event that triggers a Halo action is recorded as handled only when its outcome comes back, so a
+redelivery after a crash re-issues the (idempotent) action instead of being dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from streamproc.contracts import AlertEvent, IntegrationConfig
+from streamproc.core import outputs
+from streamproc.core.actions import CloseTicket, OpenTicket, ResolvePendingTicket
+from streamproc.core.decision import QUIET_SKIPS, Decision, skip_message
+from streamproc.core.outcomes import evolve
+from streamproc.core.state import AlertTicketState
+
+__all__ = ["Decision", "config_problem", "decide", "evolve"]
+
+
+def config_problem(config: IntegrationConfig | None) -> str | None:
+    """``integration_not_configured`` / ``integration_disabled`` / ``None`` when usable."""
+    if config is None:
+        return "integration_not_configured"
+    return None if config.enabled else "integration_disabled"
+
+
+def _latest(current: datetime | None, seen: datetime) -> datetime:
+    return seen if current is None or seen > current else current
+
+
+def skip(state: AlertTicketState, event: AlertEvent, reason: str, now: datetime) -> Decision:
+    """Record ``event`` as handled and report it skipped for ``reason`` (plus activity)."""
+    message = skip_message(reason, state.halo_ticket_id)
+    ids = {"company_id": event.company_id, "alert_id": event.alert.id, "now": now}
+    actions = [
+        outputs.result(
+            event_id=event.event_id,
+            outcome="skipped",
+            reason=reason,
+            message=message,
+            halo_ticket_id=state.halo_ticket_id,
+            **ids,
+        )
+    ]
+    if reason not in QUIET_SKIPS:
+        actions.append(
+            outputs.activity(
+                "info",
+                "skipped",
+                f"Alert {event.alert.id!r} ({event.alert.name}): {message}",
+                event_id=event.event_id,
+                halo_ticket_id=state.halo_ticket_id,
+                **ids,
+            )
+        )
+    return Decision(state.remember(event.event_id), tuple(actions), (reason,))
+
+
+def decide(
+    state: AlertTicketState | None,
+    event: AlertEvent,
+    config: IntegrationConfig | None,
+    now: datetime,
+) -> Decision:
+    """Decide what an alert event means for the alert's ticket (see the module rules).
+
+    ``state`` is the alert's stored state (``None`` for a first event), ``config`` the company's
+    integration config (``None`` when not configured), ``now`` the shell's clock. Always returns a
+    state to store. Raises ``ValueError`` only if ``state`` belongs to another alert.
+    """
+    current = state or AlertTicketState(company_id=event.company_id, alert_id=event.alert.id)
+    if (current.company_id, current.alert_id) != (event.company_id, event.alert.id):
+        raise ValueError("state belongs to a different company/alert than the event")
+    if current.seen(event.event_id):
+        return Decision(current, (), ("duplicate_event",))
+    if event.event_type in ("raised", "updated"):
+        return _on_raise(current, event, config, now)
+    return _on_clear(current, event, config, now)
+
+
+def _on_raise(
+    current: AlertTicketState, event: AlertEvent, config: IntegrationConfig | None, now: datetime
+) -> Decision:
+    if current.last_cleared_at is not None and event.occurred_at <= current.last_cleared_at:
+        return skip(current, event, "stale_event", now)
+    technician_closed = current.status == "closed" and current.closed_by == "halo"
+    still_active = current.alert_active
+    state = current.model_copy(
+        update={"last_raised_at": _latest(current.last_raised_at, event.occurred_at)}
+    )
+    if state.status == "open":
+        return skip(state, event, "already_open", now)
+    problem = config_problem(config)
+    if problem:
+        return skip(state, event, problem, now)
+    ids = {"company_id": event.company_id, "alert_id": event.alert.id, "event_id": event.event_id}
+    if state.status == "pending" and state.intent_key is not None:
+        action = ResolvePendingTicket(intent_key=state.intent_key, source=event, **ids)
+        return Decision(state, (action,), ("resolve_pending",))
+    if event.event_type == "updated" and technician_closed and still_active:
+        return skip(state, event, "ticket_closed_in_halo", now)
+    if not event.alert.visible:
+        return skip(state, event, "not_visible", now)
+    if event.alert.muted:
+        return skip(state, event, "muted", now)
+    state = state.next_intent()
+    assert state.intent_key is not None
+    return Decision(
+        state, (OpenTicket(intent_key=state.intent_key, source=event, **ids),), ("open_ticket",)
+    )
+
+
+def _on_clear(
+    current: AlertTicketState, event: AlertEvent, config: IntegrationConfig | None, now: datetime
+) -> Decision:
+    if current.last_raised_at is not None and event.occurred_at < current.last_raised_at:
+        return skip(current, event, "stale_event", now)
+    state = current.model_copy(
+        update={"last_cleared_at": _latest(current.last_cleared_at, event.occurred_at)}
+    )
+    if state.status == "open" and state.halo_ticket_id is not None:
+        problem = config_problem(config)
+        if problem:
+            return skip(state, event, problem, now)
+        action = CloseTicket(
+            company_id=event.company_id,
+            alert_id=event.alert.id,
+            halo_ticket_id=state.halo_ticket_id,
+            event_id=event.event_id,
+        )
+        return Decision(state, (action,), ("close_ticket",))
+    reason = {"pending": "ticket_pending", "closed": "already_closed"}.get(
+        state.status, "no_ticket"
+    )
+    return skip(state, event, reason, now)

@@ -1,0 +1,100 @@
+"""Builders for the records the core publishes (results, commands, activity entries).
+
+Pure: time comes in as ``now`` and ids are derived from the input event id, so a redelivered or
+replayed decision produces byte-identical records that consumers can deduplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Literal
+
+from streamproc.contracts import ActivityEntry, AlertCommand, TicketResult
+from streamproc.core.actions import EmitActivity, EmitCommand, EmitResult
+
+Level = Literal["info", "warning", "error"]
+OutcomeWord = Literal["created", "closed", "skipped", "failed"]
+
+
+def activity_id(company_id: str, event_id: str, kind: str, index: int = 0) -> str:
+    """Deterministic activity entry id from the company, triggering event id and kind."""
+    material = f"{company_id}\x1f{event_id}\x1f{kind}\x1f{index}".encode()
+    return "act-" + hashlib.sha256(material).hexdigest()[:28]
+
+
+def result(
+    *,
+    event_id: str,
+    company_id: str,
+    outcome: OutcomeWord,
+    reason: str,
+    message: str,
+    now: datetime,
+    alert_id: str | None = None,
+    warning_id: str | None = None,
+    halo_ticket_id: int | None = None,
+) -> EmitResult:
+    """An :class:`EmitResult` for one handled input event (give exactly one subject id)."""
+    return EmitResult(
+        result=TicketResult(
+            event_id=event_id,
+            company_id=company_id,
+            alert_id=alert_id,
+            warning_id=warning_id,
+            outcome=outcome,
+            reason=reason,
+            message=message,
+            halo_ticket_id=halo_ticket_id,
+            at=now,
+        )
+    )
+
+
+def command(
+    verb: Literal["mute", "unmute"],
+    *,
+    company_id: str,
+    alert_id: str,
+    halo_ticket_id: int,
+    reason: str,
+    now: datetime,
+) -> EmitCommand:
+    """An :class:`EmitCommand` muting or unmuting an alert because of ``halo_ticket_id``."""
+    return EmitCommand(
+        command=AlertCommand(
+            command=verb,
+            company_id=company_id,
+            alert_id=alert_id,
+            halo_ticket_id=halo_ticket_id,
+            reason=reason,
+            at=now,
+        )
+    )
+
+
+def activity(
+    level: Level,
+    kind: str,
+    message: str,
+    *,
+    company_id: str,
+    event_id: str,
+    now: datetime,
+    alert_id: str | None = None,
+    halo_ticket_id: int | None = None,
+    index: int = 0,
+) -> EmitActivity:
+    """An :class:`EmitActivity` whose id is derived from (company, event, kind, index)."""
+    return EmitActivity(
+        entry=ActivityEntry(
+            id=activity_id(company_id, event_id, kind, index),
+            company_id=company_id,
+            at=now,
+            level=level,
+            kind=kind,
+            message=message,
+            alert_id=alert_id,
+            halo_ticket_id=halo_ticket_id,
+        )
+    )

@@ -1,0 +1,112 @@
+"""`streamproc dev` (used by `make run`): Kafka + HaloPSA sandbox + one worker on this machine.
+
+Everything runs on 127.0.0.1. Kafka keeps running afterwards (`make kafka-down` stops it); the
+sandbox and worker stop with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+
+from streamproc.kafka.broker import BrokerLayout, LocalBroker
+
+SANDBOX_PORT = 9080
+WEB_PORT = 6066
+
+
+def _say(message: str) -> None:
+    click.secho(f"==> {message}", fg="cyan", err=True)
+
+
+def _wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise click.ClickException(f"process for {url} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback only
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise click.ClickException(f"{url} did not answer within {timeout:.0f}s")
+
+
+def _spawn(stack: ExitStack, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def _stop() -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    stack.callback(_stop)
+    return proc
+
+
+@click.command()
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True
+)
+@click.option("--demo/--no-demo", default=True, help="Configure a demo company and send alerts.")
+def dev(data_dir: Path, demo: bool) -> None:
+    """Start Kafka, the HaloPSA sandbox and a worker; show alerts becoming tickets."""
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if bootstrap:
+        _say(f"using the Kafka cluster at {bootstrap}")
+    else:
+        broker = LocalBroker(BrokerLayout(home=Path(".cache/kafka").resolve()))
+        _say("starting Kafka (first run downloads the broker jars from Maven Central)")
+        took = broker.start()
+        bootstrap = broker.layout.bootstrap
+        _say(f"Kafka ready at {bootstrap} in {took:.1f}s")
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "STREAMPROC_DEV_MODE": "1",
+        "STREAMPROC_DATA_DIR": str(data_dir),
+        "STREAMPROC_WEB_PORT": str(WEB_PORT),
+        "STREAMPROC_SWEEP_INTERVAL": os.environ.get("STREAMPROC_SWEEP_INTERVAL", "10"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    logs = data_dir / "logs"
+    with ExitStack() as stack:
+        _say(f"starting the HaloPSA sandbox on http://127.0.0.1:{SANDBOX_PORT} (demo data)")
+        sandbox = _spawn(
+            stack,
+            [sys.executable, "-m", "streamproc", "halo-sandbox", "--port", str(SANDBOX_PORT)],
+            env,
+            logs / "sandbox.log",
+        )
+        _wait_http(f"http://127.0.0.1:{SANDBOX_PORT}/_sandbox", 30, sandbox)
+        _say(f"starting a worker (HTTP API on http://127.0.0.1:{WEB_PORT}, log {logs}/worker.log)")
+        worker = _spawn(
+            stack, [sys.executable, "-m", "streamproc", "worker"], env, logs / "worker.log"
+        )
+        _wait_http(f"http://127.0.0.1:{WEB_PORT}/health", 120, worker)
+        _say("worker ready: it joined the consumer group and recovered its tables")
+        if demo:
+            from streamproc.demo import run_demo
+
+            run_demo(bootstrap=bootstrap, data_dir=data_dir, sandbox_port=SANDBOX_PORT)
+        _say("running; press Ctrl-C to stop the sandbox and the worker (Kafka keeps running)")
+        try:
+            while worker.poll() is None and sandbox.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            _say("stopping")

@@ -1,0 +1,248 @@
+"""Start, stop and inspect a single-node KRaft broker (combined broker + controller) on loopback.
+
+Sized for a 2-core laptop or CI machine (kafka-notes §1.5): 512 MiB heap, replication factor 1,
+no initial rebalance delay, a small log-cleaner buffer, one partition for internal topics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamproc.kafka.jars import KafkaSetupError, ensure_jars
+
+JVM_OPTS = [
+    "-Xms256m",
+    "-Xmx512m",
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-XX:+ExplicitGCInvokesConcurrent",
+    "-Xshare:auto",
+    "-Djava.awt.headless=true",
+    "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+    "-Dorg.slf4j.simpleLogger.showDateTime=true",
+]
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1 (racy in theory, fine for tests)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class BrokerLayout:
+    """Where one local broker keeps its jars, data, config, log and pid."""
+
+    home: Path
+    port: int = 9092
+    controller_port: int = 9093
+    partitions: int = 8
+    libs_dir: Path | None = None
+
+    @property
+    def libs(self) -> Path:
+        return self.libs_dir or self.home / "libs"
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def config(self) -> Path:
+        return self.home / "server.properties"
+
+    @property
+    def log(self) -> Path:
+        return self.home / "broker.log"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.home / "broker.pid"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def server_properties(layout: BrokerLayout) -> str:
+    """The broker config: a combined KRaft node with settings for a small machine."""
+    props = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@127.0.0.1:{layout.controller_port}",
+        "listeners": f"PLAINTEXT://127.0.0.1:{layout.port},CONTROLLER://127.0.0.1:{layout.controller_port}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{layout.port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "log.dirs": str(layout.data),
+        "num.partitions": str(layout.partitions),
+        "num.network.threads": "2",
+        "num.io.threads": "4",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "1",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.num.partitions": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        "log.cleaner.dedupe.buffer.size": str(8 * 1024 * 1024),
+        "log.cleaner.threads": "1",
+        "auto.create.topics.enable": "true",
+    }
+    return "".join(f"{key}={value}\n" for key, value in props.items())
+
+
+class LocalBroker:
+    """Manages one broker process described by a :class:`BrokerLayout`."""
+
+    def __init__(self, layout: BrokerLayout) -> None:
+        self.layout = layout
+
+    def pid(self) -> int | None:
+        """The pid of the running broker, or None (stale pid files are ignored)."""
+        try:
+            pid = int(self.layout.pidfile.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        return pid
+
+    def start(self, *, timeout: float = 90.0) -> float:
+        """Resolve jars, format storage once, start the JVM and wait until it answers metadata.
+
+        Returns the seconds it took. Raises :class:`KafkaSetupError` with the log tail on failure.
+        """
+        began = time.monotonic()
+        if self.pid() is not None:
+            wait_ready(self.layout.bootstrap, timeout=timeout)
+            return time.monotonic() - began
+        layout = self.layout
+        ensure_jars(layout.libs)
+        layout.home.mkdir(parents=True, exist_ok=True)
+        layout.config.write_text(server_properties(layout))
+        if not (layout.data / "meta.properties").exists():
+            self._format()
+        with layout.log.open("ab") as log:
+            proc = subprocess.Popen(
+                [*self._java(), "kafka.Kafka", str(layout.config)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # outlive the CLI that started it; Ctrl-C does not kill it
+            )
+        layout.pidfile.write_text(f"{proc.pid}\n")
+        try:
+            wait_ready(layout.bootstrap, timeout=timeout, alive=lambda: proc.poll() is None)
+        except KafkaSetupError as exc:
+            self.stop()
+            tail = self.log_tail()
+            raise KafkaSetupError(f"{exc}\n--- last lines of {layout.log} ---\n{tail}") from None
+        return time.monotonic() - began
+
+    def stop(self, *, timeout: float = 20.0) -> bool:
+        """SIGTERM (controlled shutdown), then SIGKILL after ``timeout``. False if not running."""
+        pid = self.pid()
+        if pid is None:
+            self.layout.pidfile.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            while _alive(pid):
+                time.sleep(0.05)
+        self.layout.pidfile.unlink(missing_ok=True)
+        return True
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last lines of the broker log (for start-up failures)."""
+        try:
+            return "\n".join(self.layout.log.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    def _java(self) -> list[str]:
+        return [
+            "java",
+            *JVM_OPTS,
+            f"-Dkafka.logs.dir={self.layout.home / 'logs'}",
+            "-cp",
+            f"{self.layout.libs}/*",
+        ]
+
+    def _format(self) -> None:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cmd = [*self._java(), "kafka.tools.StorageTool", "format", "-t", cluster_id]
+        cmd += ["-c", str(self.layout.config), "--ignore-formatted"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise KafkaSetupError(f"formatting KRaft storage failed:\n{proc.stdout}{proc.stderr}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_ready(bootstrap: str, *, timeout: float, alive=lambda: True) -> None:
+    """Block until an admin metadata call succeeds (an open port is not enough)."""
+    quiet = logging.getLogger("aiokafka")
+    level, quiet.level = quiet.level, logging.CRITICAL  # connection refusals are expected here
+    try:
+        _poll_ready(bootstrap, timeout, alive)
+    finally:
+        quiet.setLevel(level)
+
+
+def _poll_ready(bootstrap: str, timeout: float, alive) -> None:
+    last_error = "no answer"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise KafkaSetupError("the broker process exited during start-up")
+        try:
+            asyncio.run(describe_cluster(bootstrap))
+            return
+        except Exception as exc:  # any failure means "not ready yet"
+            last_error = f"{type(exc).__name__}: {exc}"
+            time.sleep(0.3)
+    raise KafkaSetupError(f"broker at {bootstrap} not ready after {timeout:.0f}s ({last_error})")
+
+
+async def describe_cluster(bootstrap: str, *, timeout_ms: int = 3000) -> dict:
+    """One admin metadata round trip; returns the cluster description."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+    await admin.start()
+    try:
+        return await admin.describe_cluster()
+    finally:
+        await admin.close()

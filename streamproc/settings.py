@@ -1,0 +1,133 @@
+"""Runtime settings: one frozen object read once from the environment (SPEC §5).
+
+Everything has a default that works on a laptop, except the two secrets: outside dev mode a missing
+admin token or secret key is a start-up error rather than a silently generated value, because a
+generated secret key would make stored Halo secrets unreadable after a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from cryptography.fernet import Fernet
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a runnable worker; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    """Worker settings (environment variables, prefix ``STREAMPROC_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="STREAMPROC_", frozen=True, extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092",
+        validation_alias=AliasChoices(
+            "KAFKA_BOOTSTRAP_SERVERS", "STREAMPROC_KAFKA_BOOTSTRAP_SERVERS"
+        ),
+        description="Comma-separated host:port list of the Kafka cluster.",
+    )
+    app_id: str = Field("streamproc", description="Consumer group and table namespace.")
+    data_dir: Path = Field(Path("data"), description="RocksDB state directory of this worker.")
+    web_port: int = Field(6066, ge=1, le=65535)
+    web_bind: str = Field("127.0.0.1", description="Address the HTTP API listens on.")
+    web_host: str | None = Field(
+        None, description="Host name other workers use to reach this one (default: derived)."
+    )
+    admin_token: SecretStr | None = None
+    secret_key: SecretStr | None = Field(
+        None, description="Fernet key that encrypts Halo client secrets at rest."
+    )
+    topic_prefix: str = ""
+    partitions: Annotated[int, Field(ge=1, le=1024)] = 8
+    replication_factor: Annotated[int, Field(ge=1)] = 1
+    standby_replicas: Annotated[int, Field(ge=0)] = 1
+    sweep_interval: Annotated[float, Field(gt=0)] = 60.0
+    session_timeout: Annotated[float, Field(gt=0)] = 30.0
+    dev_mode: bool = False
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @model_validator(mode="after")
+    def _require_secrets_outside_dev(self) -> Settings:
+        if self.dev_mode:
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("STREAMPROC_ADMIN_TOKEN", self.admin_token),
+                ("STREAMPROC_SECRET_KEY", self.secret_key),
+            )
+            if value is None or not value.get_secret_value()
+        ]
+        if missing:
+            raise SettingsError(
+                f"{' and '.join(missing)} must be set (or STREAMPROC_DEV_MODE=1 for local use). "
+                "Generate a secret key with: python -c "
+                "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            )
+        _check_fernet_key(self.secret_key)
+        return self
+
+    def topic(self, name: str) -> str:
+        """The Kafka topic name for a logical SPEC §3 topic name, with the configured prefix."""
+        return f"{self.topic_prefix}{name}"
+
+    def with_dev_secrets(self) -> Settings:
+        """In dev mode, fill missing secrets from ``<data_dir>/dev-secrets.json`` (created once).
+
+        Persisting them keeps stored Halo secrets readable across restarts of a dev worker.
+        """
+        if not self.dev_mode or (self.admin_token and self.secret_key):
+            return self
+        path = self.data_dir / "dev-secrets.json"
+        if path.exists():
+            stored = json.loads(path.read_text())
+        else:
+            stored = {
+                "admin_token": secrets.token_urlsafe(24),
+                "secret_key": Fernet.generate_key().decode(),
+            }
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(json.dumps(stored))
+        return self.model_copy(
+            update={
+                "admin_token": self.admin_token or SecretStr(stored["admin_token"]),
+                "secret_key": self.secret_key or SecretStr(stored["secret_key"]),
+            }
+        )
+
+
+def _check_fernet_key(key: SecretStr | None) -> None:
+    try:
+        Fernet(key.get_secret_value() if key else "")
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(
+            "STREAMPROC_SECRET_KEY is not a valid Fernet key (32 url-safe base64-encoded bytes)"
+        ) from exc
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment; raises :class:`SettingsError` with a clear message."""
+    try:
+        return Settings().with_dev_secrets()
+    except SettingsError:
+        raise
+    except ValueError as exc:  # pydantic ValidationError; re-raise without echoing secret values
+        raise SettingsError(f"invalid settings: {_describe(exc)}") from None
+
+
+def _describe(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in errors()
+    )

@@ -1,0 +1,18 @@
+"""HTTP views served by every worker (faust's aiohttp web server)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import faust
+
+    from streamproc.app import Runtime
+
+
+def register_views(app: faust.App, runtime: Runtime) -> None:
+    """Attach every view of the worker to ``app``."""
+    from streamproc.web import health, status
+
+    health.register(app, runtime)
+    status.register(app, runtime)
