@@ -210,10 +210,18 @@ class HaloClient(HaloClientBase):
         return Ticket.parse(last_object(response))
 
     async def close_ticket(
-        self, creds: HaloCredentials, ticket_id: int, *, note: str | None = None
+        self,
+        creds: HaloCredentials,
+        ticket_id: int,
+        *,
+        note: str | None = None,
+        status_id: int | None = None,
     ) -> None:
-        """Close a ticket: set the closed status, or post a closing action if so configured."""
-        status = self.config.closed_status_id
+        """Close a ticket: set the closed status, or post a closing action if so configured.
+
+        ``status_id`` overrides the client-wide closed status (a company's configured one).
+        """
+        status = status_id or self.config.closed_status_id
         if self.config.close_via_action:
             action = action_body(
                 ticket_id, self.config.close_outcome, note or "Closed by streamproc."

@@ -48,7 +48,8 @@ def test_dev_mode_generates_and_persists_secrets(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("STREAMPROC_DEV_MODE", "1")
     monkeypatch.setenv("STREAMPROC_DATA_DIR", str(tmp_path))
     first, second = load_settings(), load_settings()
-    assert first.admin_token and first.secret_key
+    assert first.admin_token
+    assert first.secret_key
     assert first.secret_key.get_secret_value() == second.secret_key.get_secret_value()
     Fernet(first.secret_key.get_secret_value())
     assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0
