@@ -1,27 +1,58 @@
-"""The composition root: build the faust App from one Settings object."""
+"""The composition root: build the faust App and its shared runtime from one Settings object."""
 
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import faust
 
+from streamproc.halopsa import HaloClient, HaloClientConfig, RequestObservation
+from streamproc.metrics import Metrics
+from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
 from streamproc.topology import Topology, build_topology
 
 
 @dataclass
 class Runtime:
-    """What agents and views share in one worker process."""
+    """What agents, timers and views share in one worker process."""
 
+    app: faust.App
     settings: Settings
     topology: Topology
+    secrets: SecretBox
+    metrics: Metrics = field(default_factory=Metrics)
     joined: bool = False
+    _halo: HaloClient | None = None
+
+    @property
+    def halo(self) -> HaloClient:
+        """The process-wide Halo client (one pooled session), created inside the worker loop."""
+        if self._halo is None:
+            self._halo = HaloClient(HaloClientConfig(), observer=self._observe)
+        return self._halo
+
+    def _observe(self, obs: RequestObservation) -> None:
+        m = self.metrics
+        m.halo_requests.labels(obs.endpoint, obs.method, str(obs.status)).inc()
+        m.halo_latency.labels(obs.endpoint).observe(obs.seconds)
+        if obs.limiter_wait:
+            m.rate_limit_wait.inc(obs.limiter_wait)
+
+    def topic(self, name: str) -> faust.TopicT:
+        """A declared topic by its logical SPEC name."""
+        return self.topology.topics[name]
+
+    async def close(self) -> None:
+        """Release the Halo client's connection pool."""
+        if self._halo is not None:
+            await self._halo.close()
+            self._halo = None
 
 
 def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
-    """A configured faust App with every topic, table, agent and view registered."""
+    """A configured faust App with every topic, table, agent, timer and view registered."""
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka_bootstrap_servers.split(",")],
@@ -47,7 +78,13 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         autodiscover=False,
         loghandlers=[],
     )
-    runtime = Runtime(settings=settings, topology=build_topology(app, settings))
+    assert settings.secret_key is not None, "load_settings() guarantees a secret key"
+    runtime = Runtime(
+        app=app,
+        settings=settings,
+        topology=build_topology(app, settings),
+        secrets=SecretBox(settings.secret_key),
+    )
 
     from streamproc.agents import register_agents
     from streamproc.web import register_views
@@ -55,6 +92,11 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
     register_agents(app, runtime)
     register_views(app, runtime)
     _track_readiness(app, runtime)
+
+    @app.on_before_shutdown.connect
+    async def _close(sender: faust.App, **_: object) -> None:
+        await runtime.close()
+
     return app, runtime
 
 

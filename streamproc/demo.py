@@ -1,15 +1,192 @@
-"""The `make run` demo: what the running stack does with alerts (grows with the pipeline)."""
+"""The `make run` demo: configure a company against the sandbox and stream alerts through it.
+
+It talks to the running worker only through Kafka (and the sandbox's admin route to close a ticket
+as a technician would), and prints each result, command and activity entry as it happens.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from streamproc.contracts import IntegrationConfig, encode
+from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from streamproc.secretbox import SecretBox
+from streamproc.settings import Settings
+
+COMPANY = "demo-msp"
+OUTPUTS = (
+    "halopsa.ticket-results",
+    "watchman.alert-commands",
+    "watchman.activity-feed",
+    "streamproc.dead-letter",
+)
 
 
-def run_demo(*, bootstrap: str, data_dir: Path, sandbox_port: int) -> None:
-    """Explain what is running; later: configure a demo company and stream alerts through it."""
-    click.echo(
-        f"Kafka {bootstrap} · sandbox http://127.0.0.1:{sandbox_port} · state in {data_dir}.\n"
-        "The worker counts events per company; produce to watchman.alerts to see it work."
+def _alert(alert_id: str, event_type: str, **overrides: Any) -> dict[str, Any]:
+    computer = {
+        "watchman_id": "wm-1001",
+        "name": "Alice's MacBook Pro",
+        "serial_number": "C02ABC123XYZ",
+        "platform": "mac",
+        "os_version": "14.6",
+        "reference": {"email": "alice@acme.example"},
+    }
+    computer.update(overrides.pop("computer", {}))
+    alert = {
+        "id": alert_id,
+        "name": "Disk almost full",
+        "summary": "The boot volume has less than 5% free space.",
+        "severity": "critical",
+        "visible": True,
+        "muted": False,
+    }
+    alert.update(overrides)
+    return {
+        "event_id": f"demo-{uuid.uuid4().hex[:10]}",
+        "event_type": event_type,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "company_id": COMPANY,
+        "alert": alert,
+        "computer": computer,
+    }
+
+
+def _script() -> list[tuple[str, str, dict[str, Any]]]:
+    """(topic, what it shows, record)."""
+    return [
+        (
+            "watchman.alerts",
+            "an actionable alert (serial matches a Halo asset)",
+            _alert("a-1", "raised"),
+        ),
+        ("watchman.alerts", "the same alert again", _alert("a-1", "updated")),
+        ("watchman.alerts", "a hidden alert", _alert("a-2", "raised", visible=False)),
+        (
+            "watchman.alerts",
+            "an alert on a computer Halo does not know",
+            _alert("a-3", "raised", name="Backup overdue", computer={"serial_number": "UNKNOWN1"}),
+        ),
+        (
+            "watchman.alerts",
+            "a computer whose asset type renamed 'Serial Number'",
+            _alert(
+                "a-4", "raised", name="SMART warning", computer={"serial_number": "C02RENAMED01"}
+            ),
+        ),
+        (
+            "watchman.manual-warnings",
+            "a manual warning",
+            {
+                "event_id": f"demo-{uuid.uuid4().hex[:10]}",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "company_id": COMPANY,
+                "warning": {
+                    "id": "w-1",
+                    "title": "Replace battery",
+                    "body": "Battery health at 61%.",
+                    "created_by": "tech@msp.example",
+                },
+                "computer": {"watchman_id": "wm-2", "name": "Front desk PC", "platform": "windows"},
+            },
+        ),
+        ("watchman.alerts", "the first alert clears", _alert("a-1", "cleared")),
+        ("watchman.alerts", "not JSON at all", b"{oops"),
+    ]
+
+
+def _line(topic: str, record: dict[str, Any]) -> str:
+    if topic.endswith("ticket-results"):
+        ticket = f" #{record['halo_ticket_id']}" if record.get("halo_ticket_id") else ""
+        subject = record.get("alert_id") or record.get("warning_id")
+        return f"result   {record['outcome']:<8}{ticket:<6} {subject}: {record['message']}"
+    if topic.endswith("alert-commands"):
+        ticket = record["halo_ticket_id"]
+        return f"command  {record['command']:<8} alert {record['alert_id']} (ticket #{ticket})"
+    if topic.endswith("dead-letter"):
+        return f"dead-letter {record['error_kind']}: {record['error']}"
+    return f"activity {record['level']:<8} {record['message']}"
+
+
+async def _demo(settings: Settings, sandbox_url: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = AIOKafkaConsumer(
+        *(settings.topic(t) for t in OUTPUTS),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="latest",
+        group_id=f"demo-viewer-{uuid.uuid4().hex[:6]}",
     )
+    await producer.start()
+    await consumer.start()
+    try:
+        await _configure(producer, settings, sandbox_url)
+        await asyncio.sleep(1.0)
+        for topic, what, record in _script():
+            click.secho(f"\n--> {what}", fg="yellow")
+            value = record if isinstance(record, bytes) else json.dumps(record).encode()
+            await producer.send_and_wait(settings.topic(topic), value, key=COMPANY.encode())
+            await _show(consumer, seconds=2.0)
+        click.secho("\n--> a technician closes ticket for alert a-3 in Halo", fg="yellow")
+        await _close_in_halo(sandbox_url)
+        await _show(consumer, seconds=settings.sweep_interval + 3)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def _configure(producer: AIOKafkaProducer, settings: Settings, sandbox_url: str) -> None:
+    assert settings.secret_key is not None
+    config = IntegrationConfig(
+        company_id=COMPANY,
+        enabled=True,
+        base_url=sandbox_url,
+        client_id=DEMO_CLIENT_ID,
+        client_secret_encrypted=SecretBox(settings.secret_key).encrypt(DEMO_CLIENT_SECRET),
+        default_tickettype_id=1,
+        default_priority_id=3,
+        default_client_id=13,
+        default_site_id=24,
+        use_reference_email=True,
+        updated_at=datetime.now(UTC),
+    )
+    topic = settings.topic("halopsa.integration-config")
+    await producer.send_and_wait(topic, encode(config), key=COMPANY.encode())
+    click.secho(f"configured company {COMPANY!r} against the sandbox at {sandbox_url}", fg="green")
+
+
+async def _show(consumer: AIOKafkaConsumer, seconds: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        batch = await consumer.getmany(timeout_ms=int(min(left, 0.5) * 1000))
+        for tp, records in batch.items():
+            for r in records:
+                click.echo("    " + _line(tp.topic, json.loads(r.value)))
+
+
+async def _close_in_halo(sandbox_url: str) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sandbox_url}/_sandbox/tickets") as resp:
+            body = await resp.json()
+        tickets = body["tickets"] if isinstance(body, dict) else body
+        target = next((t for t in tickets if "Backup overdue" in t["summary"]), None)
+        if target is None:
+            return
+        url = f"{sandbox_url}/_sandbox/tickets/{target['id']}/close"
+        async with http.post(url, json={"note": "Fixed on site"}) as resp:
+            resp.raise_for_status()
+
+
+def run_demo(*, settings: Settings, sandbox_url: str, data_dir: Path) -> None:
+    """Configure the demo company and stream the demo alerts, printing what happens."""
+    click.secho(f"demo: topics in Kafka, state in {data_dir}", fg="cyan")
+    asyncio.run(_demo(settings, sandbox_url))

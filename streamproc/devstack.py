@@ -42,6 +42,13 @@ def _wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes]) -> None:
     raise click.ClickException(f"{url} did not answer within {timeout:.0f}s")
 
 
+def _port_busy(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _spawn(stack: ExitStack, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
@@ -66,6 +73,13 @@ def _spawn(stack: ExitStack, args: list[str], env: dict[str, str], log: Path) ->
 @click.option("--demo/--no-demo", default=True, help="Configure a demo company and send alerts.")
 def dev(data_dir: Path, demo: bool) -> None:
     """Start Kafka, the HaloPSA sandbox and a worker; show alerts becoming tickets."""
+    # SIGTERM (e.g. from a supervisor) unwinds like Ctrl-C so the children are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    for port in (SANDBOX_PORT, WEB_PORT):
+        if _port_busy(port):
+            raise click.ClickException(
+                f"port {port} is in use (is another `make run` still running?)"
+            )
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if bootstrap:
         _say(f"using the Kafka cluster at {bootstrap}")
@@ -102,8 +116,16 @@ def dev(data_dir: Path, demo: bool) -> None:
         _say("worker ready: it joined the consumer group and recovered its tables")
         if demo:
             from streamproc.demo import run_demo
+            from streamproc.settings import load_settings
 
-            run_demo(bootstrap=bootstrap, data_dir=data_dir, sandbox_port=SANDBOX_PORT)
+            os.environ.update(
+                {k: v for k, v in env.items() if k.startswith(("STREAMPROC_", "KAFKA"))}
+            )
+            run_demo(
+                settings=load_settings(),
+                sandbox_url=f"http://127.0.0.1:{SANDBOX_PORT}",
+                data_dir=data_dir,
+            )
         _say("running; press Ctrl-C to stop the sandbox and the worker (Kafka keeps running)")
         try:
             while worker.poll() is None and sandbox.poll() is None:

@@ -1,8 +1,9 @@
 """Every Kafka topic and table of the worker, declared in one place with explicit partition counts.
 
 All input topics are keyed by company id and share one partition count, so a company's alerts, its
-integration config and the tables built from them live in the same partition number: one worker
-owns a company at a time, and table changelogs are co-partitioned with their sources.
+integration config, Halo observations and the tables built from them live in the same partition
+number: one worker owns a company at a time, and table changelogs are co-partitioned with their
+sources (faust writes a table change to the partition of the event being processed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ TICKET_RESULTS = "halopsa.ticket-results"
 ALERT_COMMANDS = "watchman.alert-commands"
 ACTIVITY_FEED = "watchman.activity-feed"
 DEAD_LETTER = "streamproc.dead-letter"
+# Internal: what the closure sweep and the Halo webhook observed about tickets (keyed by company),
+# applied by an agent so that table changes happen in the company's partition.
+TICKET_OBSERVATIONS = "halopsa.ticket-observations"
 
 COMPACTED = frozenset({INTEGRATION_CONFIG})
 ALL_TOPICS = (
@@ -31,6 +35,7 @@ ALL_TOPICS = (
     ALERT_COMMANDS,
     ACTIVITY_FEED,
     DEAD_LETTER,
+    TICKET_OBSERVATIONS,
 )
 
 
@@ -44,7 +49,7 @@ class TopicSpec:
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """The SPEC §3 topics with their Kafka names and partition counts."""
+    """Every topic with its Kafka name and partition count."""
     return [
         TopicSpec(settings.topic(name), settings.partitions, name in COMPACTED)
         for name in ALL_TOPICS
@@ -53,10 +58,29 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 @dataclass(frozen=True)
 class Topology:
-    """The faust channels and tables of one app instance."""
+    """The faust channels and tables of one app instance.
+
+    Tables hold JSON values under raw UTF-8 keys:
+    - ``alert_state``: ``core.state_key(company, alert)`` → ``AlertTicketState`` JSON;
+    - ``configs``: company id → ``IntegrationConfig`` JSON (fed by ``halopsa.integration-config``);
+    - ``company_status``: company id → status and counters (``core.status``);
+    - ``activity``: company id → the most recent activity entries, oldest first.
+    """
 
     topics: dict[str, faust.TopicT]
+    alert_state: faust.Table
+    configs: faust.Table
     company_status: faust.Table
+    activity: faust.Table
+
+
+def _table(app: faust.App, name: str, settings: Settings) -> faust.Table:
+    return app.Table(
+        name,
+        partitions=settings.partitions,
+        key_type=bytes,  # faust picks the "raw" key codec only for bytes: routing needs raw keys
+        default=None,
+    )
 
 
 def build_topology(app: faust.App, settings: Settings) -> Topology:
@@ -74,10 +98,10 @@ def build_topology(app: faust.App, settings: Settings) -> Topology:
         )
         for name in ALL_TOPICS
     }
-    company_status = app.Table(
-        "company-status",
-        partitions=settings.partitions,
-        key_type=bytes,  # faust picks the "raw" key codec only for bytes; see app.py
-        default=None,
+    return Topology(
+        topics=topics,
+        alert_state=_table(app, "alert-state", settings),
+        configs=_table(app, "integration-configs", settings),
+        company_status=_table(app, "company-status", settings),
+        activity=_table(app, "company-activity", settings),
     )
-    return Topology(topics=topics, company_status=company_status)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 
 from tests.support.kafka_io import produce
+from tests.support.scenario import alert_event
 from tests.support.worker import ADMIN_TOKEN, WorkerProcess, http_get, wait_for
 
 
 def _alert(company: str, n: int) -> dict:
-    return {"event_id": f"{company}-e{n}", "event_type": "raised", "company_id": company}
+    return alert_event(company, f"alert-{n}")
 
 
 def _consumed(worker: WorkerProcess, company: str) -> int:

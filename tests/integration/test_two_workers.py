@@ -7,6 +7,7 @@ import signal
 import pytest
 
 from tests.support.kafka_io import produce
+from tests.support.scenario import alert_event
 from tests.support.worker import ADMIN_TOKEN, WorkerProcess, http_get, wait_for
 
 COMPANIES = [f"company-{i}" for i in range(12)]
@@ -28,7 +29,7 @@ def test_survivor_takes_over_partitions_and_state(make_worker, kafka_bootstrap, 
         return bool(a) and bool(b) and not (a & b) and a | b == set(range(w1.partitions))
 
     wait_for(split, 60, "both workers own a disjoint share of the partitions", w1, w2)
-    produce(kafka_bootstrap, topic, [(c, {"event_id": f"{c}-1"}) for c in COMPANIES])
+    produce(kafka_bootstrap, topic, [(c, alert_event(c, "a-1")) for c in COMPANIES])
     wait_for(
         lambda: all(_count(w1, c) == 1 for c in COMPANIES), 30, "every company counted", w1, w2
     )
@@ -42,7 +43,7 @@ def test_survivor_takes_over_partitions_and_state(make_worker, kafka_bootstrap, 
     )
     w1.wait_ready()
     assert {c: _count(w1, c) for c in COMPANIES} == dict.fromkeys(COMPANIES, 1)
-    produce(kafka_bootstrap, topic, [(c, {"event_id": f"{c}-2"}) for c in COMPANIES])
+    produce(kafka_bootstrap, topic, [(c, alert_event(c, "a-2")) for c in COMPANIES])
     wait_for(
         lambda: all(_count(w1, c) == 2 for c in COMPANIES), 30, "survivor counts new events", w1
     )

@@ -1,0 +1,291 @@
+"""Perform the core's Halo actions against the company's HaloPSA and report one outcome each.
+
+This is the only place the pipeline calls Halo. Expected failures become outcome values (never
+exceptions), classified by the Halo client's error tree, so the core can decide what follows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from streamproc.contracts import AlertEvent, IntegrationConfig, ManualWarning
+from streamproc.core import (
+    AssetMatch,
+    CloseTicket,
+    HaloReportsClosed,
+    OpenTicket,
+    OpenWarningTicket,
+    ResolvePendingTicket,
+    Route,
+    TicketAlreadyClosed,
+    TicketClosedByUs,
+    TicketCloseFailed,
+    TicketCreated,
+    TicketCreateFailed,
+    UserMatch,
+    WarningTicketCreated,
+    WarningTicketFailed,
+    alert_details_html,
+    alert_summary,
+    route,
+    warning_details_html,
+    warning_summary,
+)
+from streamproc.halopsa import (
+    HaloAuthError,
+    HaloCredentials,
+    HaloError,
+    HaloNotFoundError,
+    HaloPermissionError,
+    NewTicket,
+    Ticket,
+)
+from streamproc.secretbox import SecretUnreadableError
+
+if TYPE_CHECKING:
+    from streamproc.app import Runtime
+    from streamproc.contracts import Computer
+
+log = logging.getLogger(__name__)
+
+
+class _RouteFailedError(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.message = reason, message
+
+
+def _describe(err: HaloError) -> str:
+    return f"{err} {err.action}".strip() if err.action else str(err)
+
+
+class HaloExecutor:
+    """Turns OpenTicket / ResolvePendingTicket / CloseTicket / OpenWarningTicket into outcomes."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def credentials(self, config: IntegrationConfig) -> HaloCredentials:
+        """The company's Halo credentials, secret decrypted (raises SecretUnreadableError)."""
+        return HaloCredentials(
+            base_url=config.base_url,
+            client_id=config.client_id,
+            client_secret=self.runtime.secrets.decrypt(config.client_secret_encrypted),
+            tenant=config.tenant,
+        )
+
+    async def open_ticket(
+        self, action: OpenTicket | ResolvePendingTicket, config: IntegrationConfig
+    ) -> TicketCreated | TicketCreateFailed:
+        """Route, render and create the alert's ticket (or adopt the one a crash left behind)."""
+        source: AlertEvent = action.source
+        try:
+            creds = self.credentials(config)
+            if isinstance(action, ResolvePendingTicket):
+                found = await self._find(creds, action.intent_key)
+                if found is not None:
+                    return TicketCreated(
+                        event_id=action.event_id,
+                        intent_key=action.intent_key,
+                        halo_ticket_id=found.id,
+                        recovered=True,
+                    )
+            where = await self._route(creds, config, source.computer)
+            ticket = await self._create(
+                creds,
+                config,
+                where,
+                alert_summary(source),
+                alert_details_html(source),
+                action.intent_key,
+            )
+        except (HaloError, SecretUnreadableError, _RouteFailedError) as exc:
+            reason, message, retriable, ambiguous = _failure(exc)
+            return TicketCreateFailed(
+                event_id=action.event_id,
+                intent_key=action.intent_key,
+                reason=reason,
+                message=message,
+                retriable=retriable,
+                ambiguous=ambiguous,
+            )
+        return TicketCreated(
+            event_id=action.event_id,
+            intent_key=action.intent_key,
+            halo_ticket_id=ticket.id,
+            warnings=where.warnings,
+        )
+
+    async def open_warning_ticket(
+        self, action: OpenWarningTicket, config: IntegrationConfig
+    ) -> WarningTicketCreated | WarningTicketFailed:
+        """Create the manual warning's ticket unless one with its intent key exists already."""
+        warning: ManualWarning = action.source
+        ids = {
+            "event_id": action.event_id,
+            "company_id": action.company_id,
+            "warning_id": action.warning_id,
+        }
+        try:
+            creds = self.credentials(config)
+            found = await self._find(creds, action.intent_key)
+            if found is not None:
+                return WarningTicketCreated(**ids, halo_ticket_id=found.id, recovered=True)
+            where = await self._route(creds, config, warning.computer)
+            ticket = await self._create(
+                creds,
+                config,
+                where,
+                warning_summary(warning),
+                warning_details_html(warning),
+                action.intent_key,
+            )
+        except (HaloError, SecretUnreadableError, _RouteFailedError) as exc:
+            reason, message, retriable, _ = _failure(exc)
+            return WarningTicketFailed(**ids, reason=reason, message=message, retriable=retriable)
+        return WarningTicketCreated(**ids, halo_ticket_id=ticket.id, warnings=where.warnings)
+
+    async def close_ticket(
+        self, action: CloseTicket, config: IntegrationConfig
+    ) -> TicketClosedByUs | TicketAlreadyClosed | TicketCloseFailed:
+        """Close the ticket if Halo still reports it open; record it when already closed."""
+        ids = {"event_id": action.event_id, "halo_ticket_id": action.halo_ticket_id}
+        try:
+            creds = self.credentials(config)
+            try:
+                ticket = await self.runtime.halo.get_ticket(creds, action.halo_ticket_id)
+            except HaloNotFoundError:
+                return TicketAlreadyClosed(**ids)
+            if closed_how(ticket) is not None:
+                return TicketAlreadyClosed(**ids)
+            await self.runtime.halo.close_ticket(
+                creds,
+                action.halo_ticket_id,
+                note="Closed by streamproc: the Watchman alert cleared.",
+                status_id=config.close_status_id,
+            )
+        except (HaloError, SecretUnreadableError) as exc:
+            reason, message, retriable, _ = _failure(exc)
+            return TicketCloseFailed(**ids, reason=reason, message=message, retriable=retriable)
+        return TicketClosedByUs(**ids)
+
+    async def observe(
+        self, config: IntegrationConfig, ticket_id: int, event_id: str
+    ) -> HaloReportsClosed | None:
+        """Re-read one ticket (a webhook hint); an outcome when Halo reports it closed."""
+        creds = self.credentials(config)
+        try:
+            ticket = await self.runtime.halo.get_ticket(creds, ticket_id)
+        except HaloNotFoundError:
+            return HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how="deleted")
+        how = closed_how(ticket)
+        if how is None:
+            return None
+        return HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how=how)
+
+    async def _find(self, creds: HaloCredentials, intent_key: str) -> Ticket | None:
+        found = await self.runtime.halo.find_ticket_by_supplier_reference(creds, intent_key)
+        return found if found is not None and found.supplier_reference == intent_key else None
+
+    async def _route(
+        self, creds: HaloCredentials, config: IntegrationConfig, computer: Computer
+    ) -> Route:
+        asset = await self._asset(creds, config, computer)
+        user = await self._user(creds, config, computer)
+        where = route(config, computer, asset, user)
+        if where.error is not None:
+            raise _RouteFailedError(where.error.reason, where.error.message)
+        return where
+
+    async def _asset(
+        self, creds: HaloCredentials, config: IntegrationConfig, computer: Computer
+    ) -> AssetMatch:
+        serial = (computer.serial_number or "").strip()
+        if not serial:
+            return AssetMatch("no_serial")
+        try:
+            found = await self.runtime.halo.find_asset_by_serial(
+                creds, serial, config.serial_field_name
+            )
+        except (HaloAuthError, HaloPermissionError):
+            raise
+        except HaloError as exc:
+            return AssetMatch("lookup_failed", detail=_describe(exc))
+        if found.status == "field_missing":
+            seen = ", ".join(repr(name) for name in found.field_names_seen) or "none"
+            return AssetMatch("field_missing", detail=f"asset fields found: {seen}")
+        if found.status != "matched" or found.asset is None:
+            return AssetMatch("not_found")
+        asset = found.asset
+        user = asset.users[0] if asset.users else None
+        return AssetMatch(
+            "matched",
+            asset_id=asset.id,
+            client_id=asset.client_id,
+            site_id=asset.site_id,
+            user_id=user.id if user else None,
+            user_site_id=user.site_id if user else None,
+            detail=f"several assets carry serial {serial}: {found.duplicates}"
+            if found.ambiguous
+            else None,
+        )
+
+    async def _user(
+        self, creds: HaloCredentials, config: IntegrationConfig, computer: Computer
+    ) -> UserMatch:
+        email = (computer.reference.email or "").strip() if computer.reference else ""
+        if not (config.use_reference_email and email):
+            return UserMatch("not_requested")
+        try:
+            user = await self.runtime.halo.find_user_by_email(creds, email)
+        except (HaloAuthError, HaloPermissionError):
+            raise
+        except HaloError:
+            return UserMatch("lookup_failed")
+        if user is None:
+            return UserMatch("not_found")
+        return UserMatch("matched", user_id=user.id, site_id=user.site_id, client_id=user.client_id)
+
+    async def _create(
+        self,
+        creds: HaloCredentials,
+        config: IntegrationConfig,
+        where: Route,
+        summary: str,
+        details_html: str,
+        intent_key: str,
+    ) -> Ticket:
+        ticket = NewTicket(
+            summary=summary,
+            details_html=details_html,
+            client_id=where.client_id,
+            site_id=where.site_id,
+            user_id=where.user_id,
+            tickettype_id=config.default_tickettype_id,
+            priority_id=config.default_priority_id,
+            asset_ids=where.asset_ids,
+            supplier_reference=intent_key,
+        )
+        return await self.runtime.halo.create_ticket(creds, ticket)
+
+
+def closed_how(ticket: Ticket) -> str | None:
+    """``closed`` / ``deleted`` / ``merged`` when Halo no longer has the ticket open, else None."""
+    if ticket.deleted:
+        return "deleted"
+    if ticket.merged_into_id:
+        return "merged"
+    if ticket.has_been_closed or ticket.status_id == 9:
+        return "closed"
+    return None
+
+
+def _failure(exc: Exception) -> tuple[str, str, bool, bool]:
+    """(reason, message, retriable, ambiguous) for a failed Halo action."""
+    if isinstance(exc, HaloError):
+        log.warning("halo call failed: %s (%s)", exc.reason, exc)
+        return exc.reason, _describe(exc), exc.retriable, bool(getattr(exc, "ambiguous", False))
+    if isinstance(exc, _RouteFailedError):
+        return exc.reason, exc.message, False, False
+    return "secret_unreadable", str(exc), False, False

@@ -1,0 +1,72 @@
+"""Publish what the core decided (results, commands, activity) and fold it into company tables."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from streamproc.contracts import dead_letter, encode
+from streamproc.core import EmitActivity, EmitCommand, EmitResult
+from streamproc.core.status import apply_result
+from streamproc.topology import ACTIVITY_FEED, ALERT_COMMANDS, DEAD_LETTER, TICKET_RESULTS
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    import faust
+
+    from streamproc.app import Runtime
+
+RECENT_ACTIVITY = 100
+
+
+class Outputs:
+    """Sends output records keyed by company id; keeps status and recent activity tables."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.tables = runtime.topology
+
+    async def emit(self, action: EmitResult | EmitCommand | EmitActivity) -> None:
+        """Publish one Emit* action (inside an agent: table updates need the current event)."""
+        m = self.runtime.metrics
+        if isinstance(action, EmitResult):
+            result = action.result
+            await self._send(TICKET_RESULTS, result.company_id, encode(result))
+            key = result.company_id.encode()
+            self.tables.company_status[key] = apply_result(
+                self.tables.company_status.get(key), result
+            )
+            m.results.labels(result.outcome, result.reason).inc()
+        elif isinstance(action, EmitCommand):
+            command = action.command
+            await self._send(ALERT_COMMANDS, command.company_id, encode(command))
+            m.commands.labels(command.command).inc()
+        else:
+            entry = action.entry
+            await self._send(ACTIVITY_FEED, entry.company_id, encode(entry))
+            key = entry.company_id.encode()
+            recent = self.tables.activity.get(key) or []
+            record = json.loads(encode(entry))
+            self.tables.activity[key] = [*recent, record][-RECENT_ACTIVITY:]
+
+    async def dead_letter(
+        self, event: faust.EventT, *, error: str, error_kind: str, now: datetime
+    ) -> None:
+        """Send the raw record with the reason to the dead-letter topic (nothing is dropped)."""
+        message = event.message
+        record = dead_letter(
+            source_topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key,
+            value=message.value,
+            error=error,
+            error_kind=error_kind,
+            at=now,
+        )
+        await self.runtime.topic(DEAD_LETTER).send(key=message.key, value=encode(record))
+        self.runtime.metrics.dead_letters.labels(message.topic, error_kind).inc()
+
+    async def _send(self, topic: str, company_id: str, value: bytes) -> None:
+        await self.runtime.topic(topic).send(key=company_id.encode(), value=value)

@@ -1,0 +1,209 @@
+"""The imperative shell around the core: load state → decide → store → execute → evolve.
+
+Every input record goes through :meth:`Pipeline.guarded`: a record that cannot be decoded or
+validated goes to the dead-letter topic with the reason, and an unexpected error while handling
+one record is dead-lettered as ``processing_error`` too. The agent never crashes on bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from streamproc.agents.halo_executor import HaloExecutor
+from streamproc.agents.outputs import Outputs
+from streamproc.contracts import (
+    AlertEvent,
+    ContractError,
+    IntegrationConfig,
+    ManualWarning,
+    decode_event,
+)
+from streamproc.core import (
+    Action,
+    AlertTicketState,
+    CloseTicket,
+    Decision,
+    EmitActivity,
+    EmitCommand,
+    EmitResult,
+    HaloReportsClosed,
+    OpenTicket,
+    OpenWarningTicket,
+    ResolvePendingTicket,
+    decide,
+    decide_warning,
+    evolve,
+    evolve_warning,
+    state_key,
+)
+from streamproc.core.outputs import activity as activity_action
+from streamproc.core.status import apply_config
+
+if TYPE_CHECKING:
+    import faust
+
+    from streamproc.app import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def now() -> datetime:
+    """The shell's clock (the core never reads one)."""
+    return datetime.now(UTC)
+
+
+class Pipeline:
+    """Per-worker handlers for each input topic; called from agents with a current event."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.tables = runtime.topology
+        self.outputs = Outputs(runtime)
+        self.halo = HaloExecutor(runtime)
+
+    async def guarded(
+        self, event: faust.EventT, handler: Callable[[faust.EventT], Awaitable[None]]
+    ) -> None:
+        """Run ``handler``; bad input or an unexpected error becomes a dead letter."""
+        self.runtime.metrics.events_consumed.labels(event.message.topic).inc()
+        try:
+            await handler(event)
+        except ContractError as exc:
+            await self.outputs.dead_letter(event, error=exc.message, error_kind=exc.kind, now=now())
+        except Exception as exc:  # keep consuming: the record is kept in the dead-letter topic
+            log.exception("failed to handle %s[%s]@%s", *_where(event))
+            await self.outputs.dead_letter(
+                event,
+                error=f"{type(exc).__name__} while handling the record: {exc}"[:2000],
+                error_kind="processing_error",
+                now=now(),
+            )
+
+    def config(self, company_id: str) -> IntegrationConfig | None:
+        """The company's current integration config (None when not configured)."""
+        raw = self.tables.configs.get(company_id.encode())
+        return IntegrationConfig.model_validate(raw) if raw else None
+
+    async def on_alert(self, event: faust.EventT) -> None:
+        """A Watchman alert lifecycle event."""
+        alert = decode_event(AlertEvent, event.value)
+        key = state_key(alert.company_id, alert.alert.id).encode()
+        raw = self.tables.alert_state.get(key)
+        state = AlertTicketState.model_validate(raw) if raw else None
+        config = self.config(alert.company_id)
+        await self.apply(key, decide(state, alert, config, now()), config)
+
+    async def on_warning(self, event: faust.EventT) -> None:
+        """A manual warning: a ticket directly."""
+        warning = decode_event(ManualWarning, event.value)
+        config = self.config(warning.company_id)
+        await self.apply(None, decide_warning(config, warning, now()), config)
+
+    async def on_config(self, event: faust.EventT) -> None:
+        """A saved (or removed: tombstone) integration config for the key's company."""
+        company = (event.key or b"").decode("utf-8", errors="replace")
+        if event.value is None:
+            config = None
+            self.tables.configs.pop(company.encode(), None)
+        else:
+            config = decode_event(IntegrationConfig, event.value)
+            company = config.company_id
+            self.tables.configs[company.encode()] = config.model_dump(mode="json")
+        status_key = company.encode()
+        self.tables.company_status[status_key] = apply_config(
+            self.tables.company_status.get(status_key), config
+        )
+        text = (
+            "HaloPSA integration removed."
+            if config is None
+            else f"HaloPSA integration saved ({'enabled' if config.enabled else 'disabled'})."
+        )
+        event_id = f"config-{event.message.partition}-{event.message.offset}"
+        entry = activity_action(
+            "info", "config_changed", text, company_id=company, event_id=event_id, now=now()
+        )
+        await self.outputs.emit(entry)
+
+    async def on_observation(self, event: faust.EventT) -> None:
+        """The sweep or a webhook saw a ticket change in Halo: apply it to the alert's state."""
+        obs = _observation(event)
+        company = obs["company_id"]
+        config = self.config(company)
+        if config is None:
+            return
+        ticket_id = int(obs["halo_ticket_id"])
+        key = self._state_key_for(company, obs.get("alert_id"), ticket_id)
+        if key is None:
+            return  # not one of our tickets (or no longer tracked)
+        state = AlertTicketState.model_validate(self.tables.alert_state[key])
+        event_id = f"obs-{event.message.partition}-{event.message.offset}"
+        if obs.get("how"):
+            outcome = HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how=obs["how"])
+        else:  # a webhook hint: Halo is the truth
+            outcome = await self.halo.observe(config, ticket_id, event_id)
+            if outcome is None:
+                return
+        await self.apply(key, evolve(state, outcome, now()), config)
+
+    def _state_key_for(self, company: str, alert_id: str | None, ticket: int) -> bytes | None:
+        if alert_id:
+            key = state_key(company, alert_id).encode()
+            return key if self.tables.alert_state.get(key) else None
+        prefix = state_key(company, "").encode()
+        for key, value in self.tables.alert_state.items():
+            if key.startswith(prefix) and value.get("halo_ticket_id") == ticket:
+                return key
+        return None
+
+    async def apply(
+        self, key: bytes | None, decision: Decision, config: IntegrationConfig | None
+    ) -> None:
+        """Store the decision's state, then execute its actions in order, evolving on outcomes."""
+        state = decision.state
+        if key is not None and state is not None:
+            self.tables.alert_state[key] = state.model_dump(mode="json")
+        for action in decision.actions:
+            await self._execute(key, action, config)
+
+    async def _execute(
+        self, key: bytes | None, action: Action, config: IntegrationConfig | None
+    ) -> None:
+        if isinstance(action, EmitResult | EmitCommand | EmitActivity):
+            await self.outputs.emit(action)
+            return
+        assert config is not None, "the core asks for Halo actions only with a usable config"
+        if isinstance(action, OpenWarningTicket):
+            outcome = await self.halo.open_warning_ticket(action, config)
+            await self.apply(None, evolve_warning(outcome, now()), config)
+            return
+        assert key is not None
+        if isinstance(action, OpenTicket | ResolvePendingTicket):
+            # The pending intent must be durable before Halo can create anything under it:
+            # after a crash the redelivered event then finds it and looks the ticket up.
+            await self.runtime.app.producer.flush()
+            outcome: Any = await self.halo.open_ticket(action, config)
+        elif isinstance(action, CloseTicket):
+            outcome = await self.halo.close_ticket(action, config)
+        else:  # pragma: no cover - the Action union is exhaustive
+            raise TypeError(f"unknown action {action!r}")
+        latest = AlertTicketState.model_validate(self.tables.alert_state[key])
+        await self.apply(key, evolve(latest, outcome, now()), config)
+
+
+def _observation(event: faust.EventT) -> dict[str, Any]:
+    import json
+
+    try:
+        obs = json.loads(event.value)
+    except (TypeError, ValueError) as exc:
+        raise ContractError("invalid_json", f"observation is not JSON: {exc}") from None
+    if not isinstance(obs, dict) or not obs.get("company_id") or not obs.get("halo_ticket_id"):
+        raise ContractError("schema_invalid", "observation needs company_id and halo_ticket_id")
+    return obs
+
+
+def _where(event: faust.EventT) -> tuple[str, int, int]:
+    return event.message.topic, event.message.partition, event.message.offset

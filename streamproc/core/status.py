@@ -1,0 +1,69 @@
+"""A company's integration status and counters, folded from its ticket results (pure).
+
+The status is a plain JSON-able dict kept in the ``company-status`` table:
+
+``state``            ``active`` | ``error`` | ``disabled`` (``disabled`` while the config is off)
+``last_error``       ``{reason, message, at, event_id}`` of the latest failure, or None
+``last_success``     time of the latest created/closed ticket, or None
+``counters``         ``{created, closed, failed, skipped: {reason: n}}``
+``events_consumed``  input events handled (results published)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streamproc.contracts import IntegrationConfig, TicketResult
+
+Status = dict[str, Any]
+
+
+def empty_status() -> Status:
+    """The status of a company nothing has happened to yet."""
+    return {
+        "state": "active",
+        "last_error": None,
+        "last_success": None,
+        "counters": {"created": 0, "closed": 0, "failed": 0, "skipped": {}},
+        "events_consumed": 0,
+    }
+
+
+def apply_result(status: Status | None, result: TicketResult) -> Status:
+    """The status after ``result`` was published: counters, last error/success and state.
+
+    A failure puts the integration in ``error`` until the next created or closed ticket.
+    """
+    new = {**(status or empty_status())}
+    counters = {**new["counters"], "skipped": {**new["counters"]["skipped"]}}
+    new["events_consumed"] = new["events_consumed"] + 1
+    at = result.at.isoformat()
+    if result.outcome == "skipped":
+        counters["skipped"][result.reason] = counters["skipped"].get(result.reason, 0) + 1
+        if result.reason == "integration_disabled":
+            new["state"] = "disabled"
+    else:
+        counters[result.outcome] += 1
+    if result.outcome == "failed":
+        new["state"] = "error"
+        new["last_error"] = {
+            "reason": result.reason,
+            "message": result.message,
+            "at": at,
+            "event_id": result.event_id,
+        }
+    elif result.outcome in {"created", "closed"}:
+        new["state"] = "active"
+        new["last_success"] = at
+    new["counters"] = counters
+    return new
+
+
+def apply_config(status: Status | None, config: IntegrationConfig | None) -> Status:
+    """The status after the company's config was saved (or removed): a fresh, working start."""
+    new = {**(status or empty_status())}
+    if config is None or not config.enabled:
+        new["state"] = "disabled"
+    else:
+        new["state"] = "active"  # a saved config was just tested against Halo; last_error stays
+    return new

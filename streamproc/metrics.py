@@ -1,0 +1,66 @@
+"""Prometheus metrics of one worker (text format at GET /metrics)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+def _registry() -> CollectorRegistry:
+    return CollectorRegistry(auto_describe=True)
+
+
+@dataclass
+class Metrics:
+    """All metrics, registered in a per-app registry (several apps may share a test process)."""
+
+    registry: CollectorRegistry = field(default_factory=_registry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.events_consumed = Counter(
+            "streamproc_events_consumed", "Input records consumed", ["topic"], registry=r
+        )
+        self.results = Counter(
+            "streamproc_ticket_results",
+            "Ticket results published",
+            ["outcome", "reason"],
+            registry=r,
+        )
+        self.dead_letters = Counter(
+            "streamproc_dead_letters",
+            "Records sent to the dead-letter topic",
+            ["topic", "kind"],
+            registry=r,
+        )
+        self.commands = Counter(
+            "streamproc_alert_commands", "Mute/unmute commands published", ["command"], registry=r
+        )
+        self.halo_requests = Counter(
+            "streamproc_halo_requests",
+            "HaloPSA API requests",
+            ["endpoint", "method", "status"],
+            registry=r,
+        )
+        self.halo_latency = Histogram(
+            "streamproc_halo_request_seconds",
+            "HaloPSA API request latency",
+            ["endpoint"],
+            registry=r,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.rate_limit_wait = Counter(
+            "streamproc_halo_rate_limit_wait_seconds",
+            "Time spent waiting for the Halo budget",
+            registry=r,
+        )
+        self.open_tickets = Gauge(
+            "streamproc_open_tickets", "Open Halo tickets tracked by this worker", registry=r
+        )
+        self.consumer_lag = Gauge(
+            "streamproc_consumer_lag",
+            "Records behind the end of each input partition",
+            ["topic", "partition"],
+            registry=r,
+        )
