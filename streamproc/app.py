@@ -65,6 +65,9 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=max(1.0, settings.session_timeout / 10),
         consumer_auto_offset_reset="earliest",
+        # Records are acked by company lanes (agents/dispatch.py); a rebalance must not wait for
+        # a tenant whose Halo hangs: its unacked work is dropped and replayed by the new owner.
+        stream_wait_empty=False,
         # Keys are plain UTF-8 company ids on every topic and changelog (table routing hashes
         # the serialized key, so it must equal what producers send).
         key_serializer="raw",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from streamproc.agents.dispatch import CompanyDispatcher, Handler
 from streamproc.agents.pipeline import Pipeline
 from streamproc.agents.sweep import Sweeper
 from streamproc.topology import ALERTS, INTEGRATION_CONFIG, MANUAL_WARNINGS, TICKET_OBSERVATIONS
@@ -18,9 +19,11 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     """Attach every agent and timer of the worker to ``app``.
 
     One agent per input topic; all are keyed by company id and co-partitioned, so a company's
-    events are handled in order by the worker that owns its partition.
+    events are handled in order by the worker that owns its partition. Agents only hand records
+    to the dispatcher: each company has its own lane, so a slow tenant never stalls another.
     """
     pipeline = Pipeline(runtime)
+    dispatcher = CompanyDispatcher()
     handlers = {
         ALERTS: pipeline.on_alert,
         MANUAL_WARNINGS: pipeline.on_warning,
@@ -28,16 +31,35 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
         TICKET_OBSERVATIONS: pipeline.on_observation,
     }
     for name, handler in handlers.items():
-        _agent(app, runtime.topic(name), name, pipeline, handler)
+        _agent(app, runtime.topic(name), name, pipeline, dispatcher, handler)
+
+    @app.on_partitions_revoked.connect
+    async def _revoked(sender: faust.App, revoked: set, **_: object) -> None:
+        await dispatcher.revoke(revoked)
+
+    @app.on_before_shutdown.connect
+    async def _stop(sender: faust.App, **_: object) -> None:
+        await dispatcher.stop()
 
     sweeper = Sweeper(runtime, pipeline)
     app.timer(interval=runtime.settings.sweep_interval, name="closure-sweep")(sweeper.sweep)
 
 
-def _agent(app: faust.App, topic: faust.TopicT, name: str, pipeline: Pipeline, handler) -> None:
+def _agent(
+    app: faust.App,
+    topic: faust.TopicT,
+    name: str,
+    pipeline: Pipeline,
+    dispatcher: CompanyDispatcher,
+    handler: Handler,
+) -> None:
+    async def guarded(event: faust.EventT) -> None:
+        await pipeline.guarded(event, handler)
+
     async def consume(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await pipeline.guarded(event, handler)
+        # Acks are manual: a record becomes committable once its company lane handled it.
+        async for event in stream.noack().events():
+            await dispatcher.submit(event, guarded)
 
     consume.__name__ = consume.__qualname__ = f"agent_{name.replace('.', '_').replace('-', '_')}"
     app.agent(topic, name=f"streamproc.{name}")(consume)
