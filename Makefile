@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: help install run test test-unit test-int test-e2e lint fmt schemas kafka-up kafka-down \
-        kafka-status sandbox worker clean
+        kafka-status sandbox worker clean bench chaos
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +61,13 @@ sandbox: $(STAMP) ## Run the HaloPSA sandbox on 127.0.0.1:9080 (demo data)
 
 worker: $(STAMP) ## Run one worker in dev mode against the local broker
 	STREAMPROC_DEV_MODE=1 $(BIN)/streamproc worker
+
+bench: $(STAMP) ## Benchmark (own broker + sandbox; ~15 min; BENCH_ARGS="--quick" for ~3 min)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+CHAOS_ARGS ?= --workers 3 --companies 20 --lifecycles 5000 --kill-every 5
+chaos: $(STAMP) ## Chaos run: 3 workers, SIGKILLs, Halo faults; prints a summary (CHAOS_ARGS=...)
+	$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
 
 clean: ## Stop Kafka and remove caches, state and the venv
 	-$(BIN)/streamproc kafka down

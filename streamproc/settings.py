@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     standby_replicas: Annotated[int, Field(ge=0)] = 1
     sweep_interval: Annotated[float, Field(gt=0)] = 60.0
     session_timeout: Annotated[float, Field(gt=0)] = 30.0
+    halo_retry_window: Annotated[float, Field(ge=0)] = Field(
+        900.0, description="How long a company's lane retries a Halo outage before failing."
+    )
+    halo_retry_max_delay: Annotated[float, Field(gt=0)] = Field(
+        60.0, description="Longest pause between two retries of one Halo action."
+    )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

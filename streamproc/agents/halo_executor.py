@@ -56,10 +56,6 @@ class _RouteFailedError(Exception):
         self.reason, self.message = reason, message
 
 
-def _describe(err: HaloError) -> str:
-    return f"{err} {err.action}".strip() if err.action else str(err)
-
-
 class HaloExecutor:
     """Turns OpenTicket / ResolvePendingTicket / CloseTicket / OpenWarningTicket into outcomes."""
 
@@ -211,7 +207,7 @@ class HaloExecutor:
         except (HaloAuthError, HaloPermissionError):
             raise
         except HaloError as exc:
-            return AssetMatch("lookup_failed", detail=_describe(exc))
+            return AssetMatch("lookup_failed", detail=str(exc))
         if found.status == "field_missing":
             seen = ", ".join(repr(name) for name in found.field_names_seen) or "none"
             return AssetMatch("field_missing", detail=f"asset fields found: {seen}")
@@ -285,7 +281,8 @@ def _failure(exc: Exception) -> tuple[str, str, bool, bool]:
     """(reason, message, retriable, ambiguous) for a failed Halo action."""
     if isinstance(exc, HaloError):
         log.warning("halo call failed: %s (%s)", exc.reason, exc)
-        return exc.reason, _describe(exc), exc.retriable, bool(getattr(exc, "ambiguous", False))
+        # str(exc) already names the administrator's action
+        return exc.reason, str(exc), exc.retriable, bool(getattr(exc, "ambiguous", False))
     if isinstance(exc, _RouteFailedError):
         return exc.reason, exc.message, False, False
     return "secret_unreadable", str(exc), False, False

@@ -7,6 +7,7 @@ one record is dead-lettered as ``processing_error`` too. The agent never crashes
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -176,21 +177,69 @@ class Pipeline:
             return
         assert config is not None, "the core asks for Halo actions only with a usable config"
         if isinstance(action, OpenWarningTicket):
-            outcome = await self.halo.open_warning_ticket(action, config)
-            await self.apply(None, evolve_warning(outcome, now()), config)
+            warning_outcome = await self.retrying(action, config)
+            await self.apply(None, evolve_warning(warning_outcome, now()), config)
             return
         assert key is not None
         if isinstance(action, OpenTicket | ResolvePendingTicket):
             # The pending intent must be durable before Halo can create anything under it:
             # after a crash the redelivered event then finds it and looks the ticket up.
             await self.runtime.app.producer.flush()
-            outcome: Any = await self.halo.open_ticket(action, config)
-        elif isinstance(action, CloseTicket):
-            outcome = await self.halo.close_ticket(action, config)
-        else:  # pragma: no cover - the Action union is exhaustive
-            raise TypeError(f"unknown action {action!r}")
+        outcome = await self.retrying(action, config)
         latest = AlertTicketState.model_validate(self.tables.alert_state[key])
         await self.apply(key, evolve(latest, outcome, now()), config)
+
+    async def retrying(self, action: HaloAction, config: IntegrationConfig) -> Any:
+        """Run a Halo action; while Halo is unavailable or rate limited, wait and try again.
+
+        Retrying here blocks only this company's lane (other companies go on), keeps the order of
+        its records, and makes the record's one result the final one. A create retried after an
+        ambiguous failure first looks the ticket up by its intent key. After
+        ``halo_retry_window`` seconds the failure is reported as it is.
+        """
+        settings = self.runtime.settings
+        deadline = asyncio.get_running_loop().time() + settings.halo_retry_window
+        delay, announced = 1.0, False
+        while True:
+            outcome = await self._run_halo(action, config)
+            retriable = getattr(outcome, "retriable", False)
+            if not retriable or asyncio.get_running_loop().time() + delay > deadline:
+                return outcome
+            if not announced:
+                announced = True
+                await self._announce_retry(action, outcome)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, settings.halo_retry_max_delay)
+            if isinstance(action, OpenTicket):
+                action = ResolvePendingTicket(**action.model_dump(exclude={"kind"}))
+            config = self.config(action.company_id) or config
+
+    async def _run_halo(self, action: HaloAction, config: IntegrationConfig) -> Any:
+        if isinstance(action, OpenWarningTicket):
+            return await self.halo.open_warning_ticket(action, config)
+        if isinstance(action, CloseTicket):
+            return await self.halo.close_ticket(action, config)
+        return await self.halo.open_ticket(action, config)
+
+    async def _announce_retry(self, action: HaloAction, outcome: Any) -> None:
+        """One warning per outage episode, so the administrator sees why tickets are late."""
+        text = (
+            f"HaloPSA did not answer ({outcome.reason}): {outcome.message} The ticket will be"
+            " created or closed as soon as HaloPSA is reachable again; nothing is lost."
+        )
+        entry = activity_action(
+            "warning",
+            "halo_retrying",
+            text,
+            company_id=action.company_id,
+            event_id=action.event_id,
+            now=now(),
+            alert_id=getattr(action, "alert_id", None),
+        )
+        await self.outputs.emit(entry)
+
+
+HaloAction = OpenTicket | ResolvePendingTicket | CloseTicket | OpenWarningTicket
 
 
 def _observation(event: faust.EventT) -> dict[str, Any]:

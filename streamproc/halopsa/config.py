@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -56,9 +57,14 @@ class HaloCredentials:
         return f"{self.base_url.lower()}|{self.tenant or ''}"
 
     @property
-    def token_key(self) -> tuple[str, str, str]:
-        """Key under which tokens are cached: (base URL, client id, tenant)."""
-        return (self.base_url.lower(), self.client_id, self.tenant or "")
+    def token_key(self) -> tuple[str, str, str, str]:
+        """Key under which tokens are cached: (base URL, client id, tenant, secret digest).
+
+        The secret's digest is part of the key so that a company configured with a wrong secret
+        never borrows a token another company obtained with the right one.
+        """
+        digest = hashlib.sha256(self.secret.encode()).hexdigest()[:16]
+        return (self.base_url.lower(), self.client_id, self.tenant or "", digest)
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,8 @@ class LocalBroker:
 
     def _format(self) -> None:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        cmd = [*self._java(), "kafka.tools.StorageTool", "format", "-t", cluster_id]
+        # "=" form: a base64url id may start with "-" and must not be read as an option.
+        cmd = [*self._java(), "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}"]
         cmd += ["-c", str(self.layout.config), "--ignore-formatted"]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:

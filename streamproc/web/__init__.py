@@ -12,7 +12,11 @@ if TYPE_CHECKING:
 
 def register_views(app: faust.App, runtime: Runtime) -> None:
     """Attach every view of the worker to ``app``."""
-    from streamproc.web import health, status
+    from streamproc.web import health, integrations, metrics_view, page_view, status, webhook
 
     health.register(app, runtime)
     status.register(app, runtime)
+    integrations.register(app, runtime)
+    webhook.register(app, runtime)
+    metrics_view.register(app, runtime)
+    page_view.register(app, runtime)

@@ -35,7 +35,11 @@ def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # requests held by an injected latency fault
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 @pytest.fixture

@@ -30,7 +30,9 @@ def test_credentials_hide_secret_and_normalise() -> None:
     assert creds.tenant is None
     assert creds.scope == "all"
     assert creds.secret == "top-secret-1"
-    assert creds.token_key == ("https://acme.halopsa.com", "cid", "")
+    assert creds.token_key[:3] == ("https://acme.halopsa.com", "cid", "")
+    other = HaloCredentials("https://acme.halopsa.com/", "cid", "other-secret")
+    assert other.token_key != creds.token_key, "a wrong secret must not share a cached token"
     assert hash(creds) == hash(HaloCredentials("https://Acme.halopsa.com", "cid", "top-secret-1"))
     with pytest.raises(dataclasses.FrozenInstanceError):
         creds.client_id = "x"  # type: ignore[misc]

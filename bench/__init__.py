@@ -1,0 +1,1 @@
+"""Benchmark harness for streamproc: ceilings, throughput, latency, Halo cost, memory."""

@@ -1,0 +1,193 @@
+"""The processes a run needs: one Kafka broker, the HaloPSA sandbox and streamproc workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from streamproc.kafka.broker import BrokerLayout, LocalBroker, free_port
+from streamproc.kafka.topics import ensure_topics
+from streamproc.topology import ALL_TOPICS, COMPACTED, TopicSpec
+from tests.support.worker import WorkerProcess, http_get, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+JARS = ROOT / ".cache" / "kafka" / "libs"
+
+
+@contextlib.contextmanager
+def kafka(workdir: Path) -> Iterator[str]:
+    """``KAFKA_BOOTSTRAP_SERVERS`` if set, else our own broker on free ports in ``workdir``."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        return
+    layout = BrokerLayout(
+        home=workdir / "kafka", port=free_port(), controller_port=free_port(), libs_dir=JARS
+    )
+    broker = LocalBroker(layout)
+    seconds = broker.start()
+    print(f"# broker up on {layout.bootstrap} in {seconds:.1f}s", flush=True)
+    try:
+        yield layout.bootstrap
+    finally:
+        broker.stop()
+
+
+def export_head(workdir: Path) -> Path:
+    """``streamproc/`` as committed at HEAD, extracted under ``workdir`` (read-only git use)."""
+    target = workdir / "code"
+    target.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "HEAD", "streamproc"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+class BenchWorker(WorkerProcess):
+    """A worker that can run another checkout of the code (``code_dir``) or under a profiler."""
+
+    code_dir: Path = ROOT
+    wrapper: list[str] = []
+
+    def env(self) -> dict[str, str]:
+        env = super().env()
+        env["PYTHONPATH"] = str(self.code_dir)
+        return env
+
+    def start(self, *, wait: bool = True, timeout: float = 90) -> WorkerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [*self.wrapper, sys.executable, "-m", "streamproc", "worker"],
+                env=self.env(),
+                cwd=self.code_dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        if wait:
+            self.wait_ready(timeout=timeout)
+        return self
+
+
+@contextlib.contextmanager
+def sandbox(workdir: Path, code_dir: Path = ROOT) -> Iterator[str]:
+    """A `streamproc halo-sandbox` on a free port with a rate limit that never binds."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamproc", "halo-sandbox", "--port", str(port)]
+    cmd += ["--rate-limit", "1000000", "--seed", "demo"]
+    with (workdir / "sandbox.log").open("wb") as log:
+        env = {**os.environ, "PYTHONPATH": str(code_dir)}
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=code_dir, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: http_get(f"{url}/_sandbox")[0] == 200, 30, "sandbox up")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def sandbox_post(url: str, body: Any) -> Any:
+    """POST JSON to a sandbox admin route (``url`` includes the tenant and route)."""
+    request = urllib.request.Request(  # noqa: S310 - loopback http only
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback
+        return json.loads(resp.read() or b"null")
+
+
+def create_topics(
+    bootstrap: str, prefix: str, partitions: int, extra: tuple[str, ...] = ()
+) -> None:
+    """The worker's topics (and ``extra`` bench topics) with ``partitions`` partitions each."""
+    specs = [TopicSpec(f"{prefix}{n}", partitions, n in COMPACTED) for n in ALL_TOPICS]
+    specs += [TopicSpec(f"{prefix}{n}", partitions, False) for n in extra]
+    asyncio.run(ensure_topics(bootstrap, specs))
+
+
+class Workers:
+    """Worker subprocesses of one consumer group, each with its own data dir, port and log."""
+
+    def __init__(
+        self, bootstrap: str, prefix: str, partitions: int, workdir: Path, code_dir: Path = ROOT
+    ) -> None:
+        self.bootstrap, self.prefix, self.partitions = bootstrap, prefix, partitions
+        self.workdir, self.code_dir = workdir, code_dir
+        self.procs: list[BenchWorker] = []
+
+    def add(self, *, wait: bool = True, wrapper: list[str] | None = None) -> BenchWorker:
+        n = len(self.procs)
+        worker = BenchWorker(
+            bootstrap=self.bootstrap,
+            app_id=f"{self.prefix}app",
+            topic_prefix=self.prefix,
+            data_dir=self.workdir / f"worker{n}",
+            log_path=self.workdir / f"worker{n}.log",
+            partitions=self.partitions,
+            extra_env={"STREAMPROC_LOG_LEVEL": "warning"},
+        )
+        worker.code_dir, worker.wrapper = self.code_dir, wrapper or []
+        self.procs.append(worker)
+        worker.start(wait=wait, timeout=120)
+        return worker
+
+    def wait_balanced(self, timeout: float = 90) -> None:
+        """Until every partition of the alerts topic is assigned to exactly one running worker."""
+        topic = f"{self.prefix}watchman.alerts"
+
+        def balanced() -> bool:
+            owned = [w.assigned(topic) for w in self.procs]
+            every = set().union(*owned)
+            return all(owned) and len(every) == self.partitions == sum(len(o) for o in owned)
+
+        wait_for(balanced, timeout, "workers balanced", *self.procs)
+
+    def stop_all(self) -> None:
+        for worker in self.procs:
+            worker.stop()
+        self.procs.clear()
+
+
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM (peak resident set size) of a live process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+def time_until_healthy(worker: WorkerProcess) -> float:
+    """Start ``worker`` and return the seconds until its /health answers 200."""
+    began = time.monotonic()
+    worker.start(wait=True, timeout=180)
+    return time.monotonic() - began
+
+
+@contextlib.contextmanager
+def workdir(keep: bool) -> Iterator[Path]:
+    """A temp dir for broker data, worker state and logs (kept with ``--keep``)."""
+    path = Path(tempfile.mkdtemp(prefix="streamproc-bench-"))
+    print(f"# work dir {path}", flush=True)
+    try:
+        yield path
+    finally:
+        if not keep:
+            subprocess.run(["rm", "-rf", str(path)], check=False)

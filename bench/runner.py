@@ -1,0 +1,139 @@
+"""Runs every row on one broker and one sandbox, then prints and writes the table."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import shlex
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+
+from bench import profile, report, scenarios
+from bench.infra import ROOT, export_head, kafka, sandbox, workdir
+from bench.report import Row, at_least, below
+from bench.stack import Stack
+
+
+def run(args: argparse.Namespace) -> None:
+    began = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        path = stack.enter_context(workdir(args.keep))
+        bootstrap = stack.enter_context(kafka(path))
+        code = export_head(path) if args.code == "HEAD" else ROOT
+        sandbox_url = stack.enter_context(sandbox(path, code))
+        bench = Stack(bootstrap, sandbox_url, path, args.partitions, code)
+        if args.profile:
+            n = max(args.events, int(args.profile * 1000))
+            print(profile.profile_no_ticket(bench, n, args.companies, args.profile, top=25))
+            return
+        rows, notes = measure(bench, args)
+    minutes = (time.monotonic() - began) / 60
+    header = describe(args, minutes)
+    print("\n" + header + "\n")
+    print(report.plain(rows))
+    print("\n" + "\n".join(f"- {note}" for note in notes))
+    print(f"\nwritten to {report.write(rows, header, notes)}")
+
+
+def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    med = statistics.median
+    print(f"# row 1, 2, 6: {args.events} alerts, integration disabled", flush=True)
+    no_ticket, consume, passthrough = scenarios.no_ticket(
+        bench, args.events, args.companies, ceiling_repeats=args.repeats
+    )
+    ceiling_a, ceiling_b = med(consume), med(passthrough)
+    worker_rate = med(no_ticket.window_rates)
+
+    print(f"# row 3, 5: {args.repeats} x {args.tickets} alerts -> tickets", flush=True)
+    tickets = [scenarios.tickets(bench, args.tickets, args.companies) for _ in range(args.repeats)]
+    print(f"# row 4: {args.latency_rate:.0f} events/s for {args.latency_seconds:.0f}s", flush=True)
+    lat = {
+        enabled: scenarios.latency(
+            bench, args.latency_rate, args.latency_seconds, args.companies, enabled
+        )
+        for enabled in (True, False)
+    }
+    print(f"# scaling: {args.scaling_tickets} tickets, {args.scaling_latency}s latency", flush=True)
+    scale = {
+        n: scenarios.tickets(
+            bench, args.scaling_tickets, args.companies, workers=n, latency=args.scaling_latency
+        )
+        for n in (1, 2)
+    }
+    rows = [
+        Row("1a ceiling: aiokafka consume only", ceiling_a, "events/s"),
+        Row("1b ceiling: aiokafka passthrough", ceiling_b, "events/s"),
+        Row("2 streamproc, no ticket needed", worker_rate, "events/s"),
+        at_least("2 ratio to 1b", worker_rate / ceiling_b, "", 0.10),
+        Row("2 ratio to 1a", worker_rate / ceiling_a, ""),
+        at_least("3 tickets/s per worker", med(t.tickets_per_s for t in tickets), "tickets/s", 300),
+        Row("4 ticket path p50", lat[True].p50_ms, "ms"),
+        below("4 ticket path p99", lat[True].p99_ms, "ms", 250),
+        Row("4 no-ticket path p50", lat[False].p50_ms, "ms"),
+        below("4 no-ticket path p99", lat[False].p99_ms, "ms", 250),
+        below(
+            "5 Halo requests per ticket",
+            med(t.requests_per_ticket for t in tickets),
+            "",
+            1.2,
+            inclusive=True,
+        ),
+        Row(
+            "5 same, without token/authinfo calls",
+            med(t.requests_per_ticket_after_auth for t in tickets),
+            "",
+        ),
+        below(f"6 peak RSS after {args.events} alerts", no_ticket.peak_rss_mib, "MiB", 300),
+        below("6 restart with that state", no_ticket.restart_seconds, "s", 10),
+        Row("S 1 worker, 20 ms Halo latency", scale[1].tickets_per_s, "tickets/s"),
+        Row("S 2 workers, 20 ms Halo latency", scale[2].tickets_per_s, "tickets/s"),
+        Row("S ratio 2 workers / 1 worker", scale[2].tickets_per_s / scale[1].tickets_per_s, ""),
+    ]
+    notes = [
+        f"1a/1b: medians of {len(consume)}/{len(passthrough)} runs over the same "
+        f"{args.events} pre-produced alerts ({args.partitions} partitions); 1b uses send_batch "
+        "per partition and awaits each fetch's batches",
+        f"2: median of 5 windows of one run over the {args.events} alerts "
+        f"(windows {_rates(no_ticket.window_rates)}, whole run {no_ticket.rate:,.0f}/s); "
+        f"results {no_ticket.reasons}",
+        f"3/5: median of {len(tickets)} runs, {args.tickets} new alerts over "
+        f"{args.companies} companies, each its own sandbox tenant (worker limiter 300/300 s per "
+        f"tenant never binds; sandbox limit raised to 1,000,000); 10% distinct computers; "
+        f"runs {_rates([t.tickets_per_s for t in tickets])} tickets/s; "
+        f"requests/ticket {[round(t.requests_per_ticket, 2) for t in tickets]}; "
+        f"requests by path (last run) {tickets[-1].by_path}",
+        f"4: one new alert per company first (warm-up), then {args.latency_rate:.0f}/s for "
+        f"{args.latency_seconds:.0f}s; latency = result record timestamp - send time; "
+        f"ticket path {lat[True].events} events {lat[True].reasons}; "
+        f"no-ticket path {lat[False].events} events {lat[False].reasons}",
+        f"6: VmHWM of the worker after {args.events} alerts; restart = SIGTERM, start, "
+        "/health 200, same data dir",
+        f"S: {args.scaling_tickets} tickets, latency fault of {args.scaling_latency}s on every "
+        f"tenant; results {scale[1].reasons} / {scale[2].reasons}",
+    ]
+    return rows, notes
+
+
+def _rates(values: list[float]) -> str:
+    return "[" + ", ".join(f"{v:,.0f}" for v in values) + "]"
+
+
+def describe(args: argparse.Namespace, minutes: float) -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo").read().splitlines()  # noqa: SIM115
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = int(open("/proc/meminfo").read().split()[1]) // 1024  # noqa: SIM115
+    command = "python -m bench " + shlex.join(sys.argv[1:])
+    return (
+        f"streamproc bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {minutes:.1f} min; "
+        f"{os.cpu_count()} CPUs ({cpu}), {mem:,} MiB RAM; code: {args.code}; `{command}`"
+    )

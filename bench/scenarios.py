@@ -1,0 +1,181 @@
+"""What one repeat of each row measures (every repeat gets a fresh namespace via ``Stack.run``)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+
+from bench import ceilings, events
+from bench.infra import peak_rss_mib, time_until_healthy
+from bench.stack import ALERTS, PASSTHROUGH, RESULTS, Stack, mix_computers
+
+
+@dataclass
+class NoTicketRun:
+    """Row 2 (+ row 6 when the run is large enough)."""
+
+    rate: float
+    window_rates: list[float]
+    reasons: dict[str, int]
+    peak_rss_mib: float
+    restart_seconds: float
+
+
+def no_ticket(stack: Stack, n: int, companies: int, ceiling_repeats: int) -> tuple:
+    """Pre-produce ``n`` distinct alerts, measure the ceilings on them, then the worker.
+
+    The worker first applies disabled configs for every company and stops, so that every alert
+    meets its company's config; then the alerts are produced and the worker is started again.
+    Returns (NoTicketRun, [consume-only rates], [passthrough rates]).
+    """
+    run = stack.run("noticket")
+    workers = run.workers()
+    worker = workers.add()
+    run.publish_configs(companies, enabled=False, workers=workers)
+    worker.stop()
+    records = [rec for _, rec in events.alerts(n, companies, computers=50)]
+    seconds = run.produce(ALERTS, records)
+    print(f"#   produced {n} alerts in {seconds:.1f}s", flush=True)
+    consume = [ceilings.consume_only(stack.bootstrap, run.topic(ALERTS), n)]
+    passthrough = []
+    for i in range(ceiling_repeats):
+        passthrough.append(
+            ceilings.passthrough(stack.bootstrap, run.topic(ALERTS), run.topic(PASSTHROUGH), n)
+        )
+        if i:
+            consume.append(ceilings.consume_only(stack.bootstrap, run.topic(ALERTS), n))
+    print(f"#   ceilings consume {consume} passthrough {passthrough}", flush=True)
+    worker.start(wait=False)
+    got = run.wait_count(RESULTS, n, timeout=max(300, n / 100), workers=workers)
+    rss = peak_rss_mib(worker.proc.pid)
+    results = run.read(RESULTS)
+    if got < n:
+        raise RuntimeError(f"only {got}/{n} results: {results.reasons()}\n{worker.log_tail()}")
+    worker.stop()
+    restart = time_until_healthy(worker)
+    workers.stop_all()
+    out = NoTicketRun(results.rate(), results.window_rates(5), results.reasons(), rss, restart)
+    print(f"#   streamproc {out}", flush=True)
+    return out, consume, passthrough
+
+
+@dataclass
+class TicketRun:
+    """Rows 3 and 5 (and the scaling row)."""
+
+    tickets_per_s: float
+    created: int
+    requests: int
+    reasons: dict[str, int]
+    by_path: dict[str, int]
+
+    @property
+    def requests_per_ticket(self) -> float:
+        return self.requests / self.created if self.created else float("nan")
+
+    @property
+    def requests_per_ticket_after_auth(self) -> float:
+        """Requests per ticket once the tenant has a token (per-tenant set-up left out)."""
+        setup = sum(v for k, v in self.by_path.items() if "authinfo" in k or "token" in k)
+        return (self.requests - setup) / self.created if self.created else float("nan")
+
+
+def tickets(
+    stack: Stack, n: int, companies: int, *, workers: int = 1, latency: float | None = None
+) -> TicketRun:
+    """``n`` raises of distinct alerts (10% distinct computers), each becoming a ticket."""
+    run = stack.run(f"tickets{workers}w")
+    run.prepare_tenants(companies, latency)
+    group = run.workers()
+    for _ in range(workers):
+        group.add()
+    group.wait_balanced()
+    run.publish_configs(companies, enabled=True, workers=group)
+    computers = mix_computers(n, companies)
+    run.produce(ALERTS, [rec for _, rec in events.alerts(n, companies, computers)])
+    try:
+        got = run.wait_count(RESULTS, n, timeout=max(300, n / 5), workers=group)
+        results = run.read(RESULTS)
+        if got < n:
+            raise RuntimeError(f"only {got}/{n} results: {results.reasons()}")
+    finally:
+        group.stop_all()
+    reasons = results.reasons()
+    created = sum(1 for r in results.values if r.get("outcome") == "created")
+    by_path = run.halo_requests(companies)
+    out = TicketRun(results.rate(), created, sum(by_path.values()), reasons, dict(by_path))
+    print(f"#   tickets x{workers} latency={latency}: {out}", flush=True)
+    return out
+
+
+@dataclass
+class LatencyRun:
+    p50_ms: float
+    p99_ms: float
+    events: int
+    reasons: dict[str, int]
+
+
+def latency(stack: Stack, rate: float, seconds: float, companies: int, enabled: bool) -> LatencyRun:
+    """Produce alerts at a steady ``rate``; latency = result record timestamp - produce time.
+
+    Before the paced phase each company gets one alert (tokens, caches, first-ticket costs).
+    """
+    run = stack.run("latency")
+    run.prepare_tenants(companies)
+    group = run.workers()
+    group.add()
+    run.publish_configs(companies, enabled=enabled, workers=group)
+    total = int(rate * seconds)
+    computers = mix_computers(total, companies)
+    warm = events.alerts(companies, companies, computers)
+    paced = [
+        events.alert_record(n, companies, computers) for n in range(companies, companies + total)
+    ]
+    try:
+        run.produce(ALERTS, [rec for _, rec in warm])
+        run.wait_count(RESULTS, companies, timeout=120, workers=group)
+        sent = asyncio.run(_paced(stack.bootstrap, run.topic(ALERTS), paced, rate))
+        run.wait_count(RESULTS, companies + total, timeout=seconds + 300, workers=group)
+    finally:
+        group.stop_all()
+    results = run.read(RESULTS)
+    lat = sorted(
+        ts - sent[r["event_id"]]
+        for r, ts in zip(results.values, results.timestamps, strict=True)
+        if r["event_id"] in sent
+    )
+    out = LatencyRun(_pct(lat, 50), _pct(lat, 99), len(lat), results.reasons())
+    print(f"#   latency enabled={enabled}: {out}", flush=True)
+    return out
+
+
+async def _paced(bootstrap: str, topic: str, records: list, rate: float) -> dict[str, float]:
+    """Send at ``rate`` records/s (10 ms ticks); returns event_id → send time (ms since epoch)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
+    await producer.start()
+    sent: dict[str, float] = {}
+    try:
+        began = time.monotonic()
+        for i, (event_id, (key, value)) in enumerate(records):
+            delay = began + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent[event_id] = time.time() * 1000
+            await producer.send(topic, value, key=key)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent
+
+
+def _pct(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]

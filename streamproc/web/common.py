@@ -1,0 +1,112 @@
+"""Plumbing shared by the API views: owner routing (with the body), error guard, JSON bodies.
+
+faust's ``table_route`` forwards method, headers and URL but drops the request body, so PUT, POST
+and the webhook are forwarded by :func:`forward_to_owner`, which sends the body along. A
+forwarded request carries ``X-Streamproc-Forwarded`` and is always answered where it lands, so a
+disagreement about ownership during a rebalance cannot bounce a request around.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web as aioweb
+from faust.web import Request, Response, View
+from yarl import URL
+
+from streamproc.web.validation import MAX_BODY, BodyError
+
+if TYPE_CHECKING:
+    import faust
+
+log = logging.getLogger("streamproc.web")
+FORWARDED = "X-Streamproc-Forwarded"
+_HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+def guarded(handler: Handler) -> Handler:
+    """Answer BodyError with its JSON and anything unexpected with a bare 500 JSON.
+
+    The log line names the view and the exception type with a traceback of code locations only
+    (no exception message, which could quote a request value such as a secret).
+    """
+
+    @functools.wraps(handler)
+    async def wrapper(view: View, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return await handler(view, request, *args, **kwargs)
+        except BodyError as err:
+            return view.json(err.body, status=err.status)
+        except aioweb.HTTPException as exc:
+            return view.json({"error": "http_error", "message": exc.reason}, status=exc.status)
+        except Exception as exc:
+            where = "".join(traceback.format_tb(exc.__traceback__)[-6:])
+            log.error(
+                "view %s %s failed with %s\n%s",
+                request.method,
+                type(view).__name__,
+                type(exc).__name__,
+                where,
+            )
+            return view.json({"error": "internal_error"}, status=500)
+
+    return wrapper
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, at most MAX_BODY bytes (BodyError 413 beyond)."""
+    content = request.content  # type: ignore[attr-defined]
+    raw = await content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise BodyError(413, {"error": "body_too_large", "message": f"at most {MAX_BODY} bytes"})
+    return raw
+
+
+def _ident(url: URL) -> tuple[str, int]:
+    return ((url.host if url.scheme else url.path) or "", int(url.port or 80))
+
+
+async def forward_to_owner(
+    app: faust.App, view: View, table: faust.Table, key: str, request: Request, body: bytes
+) -> Response | None:
+    """The owner's answer when another worker owns ``key``; None when this worker must answer."""
+    if request.headers.get(FORWARDED):
+        return None
+    try:
+        dest = app.router.key_store(table.name, key)
+    except KeyError:
+        return view.json(
+            {"error": "unavailable", "message": "partitions are being assigned; retry shortly"},
+            status=503,
+            headers={"Retry-After": "2"},
+        )
+    if _ident(URL(str(dest))) == _ident(URL(str(app.conf.canonical_url))):
+        return None
+    dest_url = URL(str(dest))
+    url = request.url.with_scheme(dest_url.scheme or "http").with_host(dest_url.host or "")
+    url = url.with_port(dest_url.port)
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
+    headers[FORWARDED] = "1"
+    async with app.http_client.request(
+        method=request.method, url=url, headers=headers, data=body or None
+    ) as response:
+        payload = await response.read()
+        out_headers = {"Content-Type": response.headers.get("Content-Type", "application/json")}
+        if response.status == 204:
+            return view.bytes(b"", status=204)
+        return view.bytes(payload, status=response.status, headers=out_headers)
+
+
+def unauthorized(view: View, scheme: str = "Bearer") -> Response:
+    """401 JSON with the matching WWW-Authenticate challenge."""
+    return view.json(
+        {"error": "unauthorized", "message": "missing or wrong credentials"},
+        status=401,
+        headers={"WWW-Authenticate": f'{scheme} realm="streamproc"'},
+    )

@@ -1,0 +1,163 @@
+"""Test a HaloPSA integration live and prepare the config to save (no faust; Halo client injected).
+
+Every failure is a :class:`BodyError` with status 422 and a body naming the reason:
+``credentials_rejected``, ``scope_invalid``, ``tenant_unknown``, ``permission_denied``,
+``halo_unavailable``, ``rate_limited``, ``halo_error`` (from the Halo client), ``invalid_default``
+(a chosen ticket type or priority Halo does not offer) or ``validation_failed`` (field errors).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from pydantic import SecretStr, ValidationError
+
+from streamproc.contracts import IntegrationConfig
+from streamproc.halopsa import HaloCredentials, HaloError, HaloOptions, Priority
+from streamproc.secretbox import SecretBox, SecretUnreadableError
+from streamproc.web import security
+from streamproc.web.shaping import build_config, halo_error_body, invalid_default
+from streamproc.web.validation import BodyError, IntegrationBody, field_errors, validation_failed
+
+PROBE_DOMAIN = "streamproc-permission-check.invalid"
+
+
+class HaloLike(Protocol):
+    """The HaloClient calls used here (a fake in unit tests)."""
+
+    async def test_credentials(
+        self, creds: HaloCredentials, tickettype_id: int | None = None
+    ) -> HaloOptions: ...
+
+    async def list_priorities(
+        self, creds: HaloCredentials, sla_id: int | None = None
+    ) -> list[Priority]: ...
+
+    async def find_user_by_email(self, creds: HaloCredentials, email: str) -> object: ...
+
+    async def find_asset_by_serial(
+        self, creds: HaloCredentials, serial: str, field_name: str | None = None
+    ) -> object: ...
+
+
+def _secret_required(message: str) -> BodyError:
+    return validation_failed([{"field": "client_secret", "message": message}])
+
+
+def resolve_secret(body: IntegrationBody, stored: IntegrationConfig | None, box: SecretBox) -> str:
+    """The clear client secret: from the body, else the stored one for the same application.
+
+    The stored secret is only reused when base URL, client id and tenant are unchanged, so a
+    changed base URL can never make us send the saved secret to another host.
+    """
+    if body.client_secret is not None:
+        return body.client_secret
+    if stored is None:
+        raise _secret_required("required: no integration is saved for this company yet")
+    same_app = (
+        stored.base_url.rstrip("/").lower() == body.base_url.lower()
+        and stored.client_id == body.client_id
+        and (stored.tenant or None) == body.tenant
+    )
+    if not same_app:
+        raise _secret_required("required when the base URL, client ID or tenant changes")
+    try:
+        return box.decrypt(stored.client_secret_encrypted).get_secret_value()
+    except SecretUnreadableError:
+        raise _secret_required("the saved secret cannot be decrypted: enter it again") from None
+
+
+def credentials(body: IntegrationBody, secret: str) -> HaloCredentials:
+    """HaloCredentials for a validated body (422 if the client still refuses the URL)."""
+    try:
+        return HaloCredentials(
+            base_url=body.base_url,
+            client_id=body.client_id,
+            client_secret=SecretStr(secret),
+            tenant=body.tenant,
+        )
+    except ValueError:
+        raise validation_failed(
+            [{"field": "base_url", "message": "must be a URL such as https://x.halopsa.com"}]
+        ) from None
+
+
+async def test_integration(halo: HaloLike, body: IntegrationBody, secret: str) -> HaloOptions:
+    """Authenticate, read the pick-lists, probe the read permissions we need, check defaults."""
+    creds = credentials(body, secret)
+    try:
+        options = await halo.test_credentials(creds, tickettype_id=body.default_tickettype_id)
+    except HaloError as err:
+        if body.default_tickettype_id is not None and err.reason == "not_found" and not err.status:
+            raise BodyError(
+                422,
+                invalid_default(
+                    "default_tickettype_id",
+                    f"Halo has no ticket type {body.default_tickettype_id}.",
+                    "Choose a ticket type from the list Halo returned (options.ticket_types).",
+                ),
+            ) from None
+        raise BodyError(422, halo_error_body(err)) from None
+    try:
+        probe = uuid.uuid4().hex
+        await halo.find_user_by_email(creds, f"{probe}@{PROBE_DOMAIN}")  # read:customers
+        await halo.find_asset_by_serial(creds, f"SPCHECK{probe}", body.serial_field_name)
+        if body.default_priority_id is not None:
+            typed = body.default_tickettype_id is not None
+            pool = options.priorities if typed else await halo.list_priorities(creds)
+            if body.default_priority_id not in {p.priority_id for p in pool}:
+                raise BodyError(
+                    422,
+                    invalid_default(
+                        "default_priority_id",
+                        f"Priority {body.default_priority_id} is not offered for this ticket "
+                        "type's SLA.",
+                        "Choose a priority from the list Halo returned (options.priorities).",
+                    ),
+                )
+    except HaloError as err:
+        raise BodyError(422, halo_error_body(err)) from None
+    return options
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A config ready to publish, and the webhook password to show once (None when kept)."""
+
+    config: IntegrationConfig
+    webhook_password: str | None
+
+
+def prepare_config(
+    company_id: str,
+    body: IntegrationBody,
+    secret: str,
+    stored: IntegrationConfig | None,
+    box: SecretBox,
+    *,
+    rotate_webhook: bool = False,
+    now: datetime | None = None,
+) -> Saved:
+    """Encrypt the secret and keep (or create) the webhook credentials of the company."""
+    password: str | None = None
+    if stored and stored.webhook_password_hash and stored.webhook_username and not rotate_webhook:
+        username, password_hash = stored.webhook_username, stored.webhook_password_hash
+    else:
+        password = security.new_password()
+        username = security.webhook_username(company_id)
+        password_hash = security.hash_password(password)
+    try:
+        config = build_config(
+            company_id,
+            body,
+            client_secret_encrypted=box.encrypt(secret),
+            webhook_username=username,
+            webhook_password_hash=password_hash,
+            now=now or datetime.now(UTC),
+        )
+    except ValidationError as exc:
+        raise validation_failed(field_errors(exc)) from None
+    return Saved(config, password)

@@ -1,0 +1,145 @@
+"""The integration page for people (pure HTML rendering; every value is HTML-escaped)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from html import escape
+from importlib import resources
+from typing import Any
+
+from streamproc.contracts import IntegrationConfig
+from streamproc.web.shaping import ACTIONS
+from streamproc.web.validation import OBSCURED
+
+STATE_LABELS = {"active": "Active", "error": "Error", "disabled": "Disabled"}
+
+
+def e(value: Any) -> str:
+    """Escape any value for HTML text and attributes ("" for None)."""
+    return "" if value is None else escape(str(value), quote=True)
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    """The page's CSS (shipped in streamproc/web/static)."""
+    return resources.files("streamproc.web").joinpath("static/integration.css").read_text()
+
+
+def _state_section(status: dict[str, Any]) -> str:
+    state = status.get("state") if status.get("state") in STATE_LABELS else "error"
+    err = status.get("last_error") if isinstance(status.get("last_error"), dict) else None
+    parts = [
+        f'<section class="wide state state-{e(state)}" id="state" data-state="{e(state)}">',
+        f'<span class="badge">{e(STATE_LABELS[state])}</span>',
+        "<div><h2>Integration status</h2>",
+        f'<div class="muted">Last success: {e(status.get("last_success") or "never")}</div>',
+        "</div></section>",
+    ]
+    if err:
+        action = err.get("action") or ACTIONS.get(str(err.get("reason")), "")
+        parts.append(
+            '<section class="wide" id="last-error"><h2>Last error</h2><div class="error-box">'
+            f"<div><b>{e(err.get('reason'))}</b> at {e(err.get('at'))}</div>"
+            f'<div class="message">{e(err.get("message"))}</div>'
+            f'<div class="fix"><b>How to fix:</b> {e(action)}</div>'
+            "</div></section>"
+        )
+    return "".join(parts)
+
+
+def _config_section(config: IntegrationConfig | None, webhook_url: str) -> str:
+    if config is None:
+        return (
+            '<section id="config"><h2>Configuration</h2><p class="muted">No HaloPSA integration '
+            "is saved for this company.</p></section>"
+        )
+    rows = [
+        ("Enabled", "yes" if config.enabled else "no"),
+        ("Base URL", config.base_url),
+        ("Client ID", config.client_id),
+        ("Client secret", OBSCURED),
+        ("Tenant", config.tenant or "—"),
+        ("Default ticket type", config.default_tickettype_id or "—"),
+        ("Default priority", config.default_priority_id or "—"),
+        (
+            "Default client / site",
+            f"{config.default_client_id or '—'} / {config.default_site_id or '—'}",
+        ),
+        ("Requester by reference email", "yes" if config.use_reference_email else "no"),
+        ("Serial field", config.serial_field_name),
+        ("Webhook URL", webhook_url),
+        ("Webhook user", config.webhook_username or "—"),
+        ("Saved at", config.updated_at.isoformat()),
+    ]
+    items = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)
+    return f'<section id="config"><h2>Configuration</h2><dl>{items}</dl></section>'
+
+
+def _counters_section(status: dict[str, Any]) -> str:
+    counters = status.get("counters") if isinstance(status.get("counters"), dict) else {}
+    skipped = counters.get("skipped") if isinstance(counters.get("skipped"), dict) else {}
+    boxes = [
+        ("Created", counters.get("created", 0)),
+        ("Closed", counters.get("closed", 0)),
+        ("Failed", counters.get("failed", 0)),
+        ("Skipped", sum(v for v in skipped.values() if isinstance(v, int))),
+        ("Events", status.get("events_consumed", 0)),
+    ]
+    html = "".join(f'<div class="counter"><b>{e(v)}</b>{e(k)}</div>' for k, v in boxes)
+    reasons = "".join(f"<li>{e(k)}: {e(v)}</li>" for k, v in sorted(skipped.items()))
+    extra = f'<ul class="muted">{reasons}</ul>' if reasons else ""
+    return (
+        f'<section id="counters"><h2>Counters</h2><div class="counters">{html}</div>{extra}'
+        "</section>"
+    )
+
+
+def _activity_section(entries: list[dict[str, Any]]) -> str:
+    if not entries:
+        body = '<p class="muted">No activity yet.</p>'
+    else:
+        rows = "".join(
+            f'<tr class="entry"><td>{e(x.get("at"))}</td>'
+            f'<td class="lvl lvl-{e(x.get("level"))}">{e(x.get("level"))}</td>'
+            f"<td>{e(x.get('kind'))}</td><td>{e(x.get('message'))}</td>"
+            f"<td>{e(x.get('halo_ticket_id') or '')}</td></tr>"
+            for x in entries
+        )
+        body = (
+            "<table><thead><tr><th>When</th><th>Level</th><th>What</th><th>Message</th>"
+            f"<th>Ticket</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    return f'<section class="wide" id="activity"><h2>Recent activity</h2>{body}</section>'
+
+
+def render_page(
+    company_id: str,
+    config: IntegrationConfig | None,
+    status: dict[str, Any],
+    activity: list[dict[str, Any]],
+    webhook_url: str,
+) -> str:
+    """The whole page: state (colour-coded), last error with its fix, config, counters, activity.
+
+    ``activity`` is shown in the order given (pass it newest first).
+    """
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>HaloPSA integration · {e(company_id)}</title>"
+        f"<style>{stylesheet()}</style></head><body>"
+        f"<header><h1>HaloPSA integration</h1><p>Company {e(company_id)}</p></header><main>"
+        f"{_state_section(status)}{_config_section(config, webhook_url)}"
+        f"{_counters_section(status)}{_activity_section(activity)}"
+        "</main></body></html>"
+    )
+
+
+def render_denied() -> str:
+    """The 401 page."""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Unauthorized</title>'
+        f"<style>{stylesheet()}</style></head><body><header><h1>Unauthorized</h1></header>"
+        '<main><section class="wide">Open this page with a signed link (<code>?sig=</code>) or '
+        "an admin bearer token.</section></main></body></html>"
+    )

@@ -1,0 +1,175 @@
+"""Validate the body of the HaloPSA integration API (pure: no faust, no I/O).
+
+`parse_integration_body` turns raw request bytes into an :class:`IntegrationBody` or a
+:class:`BodyError` (HTTP status + JSON body). Error messages never contain the submitted values,
+so a client secret cannot be echoed back.
+
+Base URL rule: ``https`` is required, except that plain ``http`` is accepted for loopback hosts
+(``localhost``, ``127.0.0.0/8``, ``::1``) whatever ``STREAMPROC_DEV_MODE`` says. A loopback Halo
+can only be a local simulator or a local TLS-terminating proxy, so plain http there exposes
+nothing on the network, and it lets tests run workers with dev mode off against the sandbox.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+OBSCURED = "********"
+MAX_BODY = 64 * 1024
+MAX_ID = 2**31 - 1
+
+SecretText = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+IdText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+NameText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+HaloIdField = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+
+
+class BodyError(Exception):
+    """A request that cannot be served as sent: the HTTP status and the JSON body to answer."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status, body.get("error"))
+        self.status = status
+        self.body = body
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for ``localhost``, an address in 127.0.0.0/8, or ``::1``."""
+    if not host:
+        return False
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(value: str) -> str:
+    """The normalised Halo base URL, or ValueError saying what is wrong (without echoing it)."""
+    url = value.strip().rstrip("/")
+    if url.lower().endswith("/api"):
+        url = url[:-4]
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises ValueError for a bad port
+    except ValueError:
+        raise ValueError("must be a URL such as https://yourcompany.halopsa.com") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError("must be a URL such as https://yourcompany.halopsa.com")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password")
+    if parts.query or parts.fragment:
+        raise ValueError("must not contain a query string or fragment")
+    if any(c.isspace() for c in url):
+        raise ValueError("must not contain spaces")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise ValueError("must use https (plain http is only allowed for localhost/127.0.0.1)")
+    return url
+
+
+class IntegrationBody(BaseModel):
+    """Body of PUT and POST …/integrations/halopsa[/test]. Unknown fields are ignored.
+
+    ``client_secret`` may be omitted (or sent as ``********``) to keep the stored secret.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    enabled: StrictBool = True
+    base_url: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    client_id: IdText
+    client_secret: SecretText | None = None
+    tenant: NameText | None = None
+    default_tickettype_id: HaloIdField | None = None
+    default_priority_id: HaloIdField | None = None
+    default_client_id: HaloIdField | None = None
+    default_site_id: HaloIdField | None = None
+    use_reference_email: StrictBool = False
+    serial_field_name: NameText = "Serial Number"
+    close_status_id: HaloIdField = 9
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return check_base_url(value)
+
+    @field_validator("client_secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        return None if value == OBSCURED else value
+
+    @field_validator("tenant", mode="before")
+    @classmethod
+    def _blank_tenant(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def check_company_id(company_id: str) -> BodyError | None:
+    """A 404 for a company id no record can have (empty, too long, control characters)."""
+    if not company_id or len(company_id) > 200 or not company_id.isprintable():
+        return BodyError(404, {"error": "not_found", "message": "no such company id"})
+    return None
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(body)"
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """``[{"field", "message"}]`` for a pydantic error, one per problem, inputs never included."""
+    out = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        message = err["msg"].removeprefix("Value error, ")
+        out.append({"field": _field_name(err["loc"]), "message": message})
+    return out[:50]
+
+
+def validation_failed(fields: list[dict[str, str]]) -> BodyError:
+    """The 422 answer for field errors."""
+    return BodyError(422, {"error": "validation_failed", "fields": fields})
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a JSON request body; BodyError 400 ``invalid_json`` / 413 ``body_too_large``."""
+    if len(raw) > MAX_BODY:
+        raise BodyError(413, {"error": "body_too_large", "message": f"at most {MAX_BODY} bytes"})
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise BodyError(400, {"error": "invalid_json", "message": "body is not UTF-8"}) from None
+    except (ValueError, RecursionError):
+        raise BodyError(
+            400, {"error": "invalid_json", "message": "body is not valid JSON"}
+        ) from None
+
+
+def parse_integration_body(raw: bytes) -> IntegrationBody:
+    """The validated body, or BodyError (400 bad JSON, 413 too large, 422 field errors)."""
+    data = parse_json(raw)
+    if not isinstance(data, dict):
+        raise validation_failed([{"field": "(body)", "message": "expected a JSON object"}])
+    try:
+        return IntegrationBody.model_validate(data)
+    except ValidationError as exc:
+        raise validation_failed(field_errors(exc)) from None

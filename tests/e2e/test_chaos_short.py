@@ -1,0 +1,33 @@
+"""Issue "Reliability": a short chaos run (3 workers, 6 tenants, SIGKILLs, Halo faults).
+
+The full experiment is ``make chaos`` / ``python -m tests.chaos``; see tests/chaos/harness.py.
+"""
+
+from __future__ import annotations
+
+from tests.chaos.harness import ChaosConfig, run_chaos
+
+
+def test_chaos_short(kafka_bootstrap, sandbox_url, tmp_path) -> None:
+    cfg = ChaosConfig(
+        workers=3,
+        companies=6,
+        lifecycles=150,
+        kill_every=7.0,
+        duration=25.0,
+        quiet=10.0,
+        max_wait=40.0,
+        bootstrap=kafka_bootstrap,
+        sandbox=sandbox_url,
+        workdir=tmp_path,
+    )
+    report = run_chaos(cfg)
+    print(report.text())
+    n = report.numbers
+    assert n["kills"] >= 2, report.text()
+    assert n["duplicate_tickets"] == 0, report.text()
+    assert n["warning_duplicates"] == 0, report.text()
+    assert n["lost"] == 0, report.text()
+    assert n["warnings_lost"] == 0, report.text()
+    assert n["open_after_clear"] == 0, report.text()
+    assert n["missing_results"] == 0, report.text()

@@ -1,0 +1,121 @@
+"""Live credential test and secret handling, with a fake Halo client."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+
+from streamproc.halopsa import (
+    HaloAuthError,
+    HaloNotFoundError,
+    HaloOptions,
+    HaloPermissionError,
+    HaloTenantError,
+    HaloUnavailableError,
+    Priority,
+    TicketType,
+)
+from streamproc.secretbox import SecretBox
+from streamproc.web.integration_service import prepare_config, resolve_secret
+from streamproc.web.integration_service import test_integration as check_live
+from streamproc.web.validation import BodyError, IntegrationBody
+
+BOX = SecretBox(SecretStr(Fernet.generate_key().decode()))
+INCIDENT = TicketType(1, "Incident", 1, 3, {})
+PRIOS = tuple(Priority(i, n, 1, {}) for i, n in ((1, "Critical"), (3, "Medium")))
+
+
+class FakeHalo:
+    def __init__(self, fail: Exception | None = None, probe_fail: Exception | None = None):
+        self.fail, self.probe_fail, self.calls = fail, probe_fail, []
+
+    async def test_credentials(self, creds, tickettype_id=None):
+        self.calls.append(("test", creds.secret, tickettype_id))
+        if self.fail:
+            raise self.fail
+        if tickettype_id not in (None, 1):
+            raise HaloNotFoundError("no type", method="GET", path="/api/TicketType")
+        return HaloOptions((INCIDENT,), PRIOS, INCIDENT, 1)
+
+    async def list_priorities(self, creds, sla_id=None):
+        return [*PRIOS, Priority(4, "Low", 2, {})]
+
+    async def find_user_by_email(self, creds, email):
+        self.calls.append(("user", email))
+        if self.probe_fail:
+            raise self.probe_fail
+
+    async def find_asset_by_serial(self, creds, serial, field_name=None):
+        self.calls.append(("asset", field_name))
+
+
+def body(**overrides: object) -> IntegrationBody:
+    data = {"base_url": "https://acme.halopsa.com", "client_id": "cid", "client_secret": "pw"}
+    return IntegrationBody.model_validate({**data, **overrides})
+
+
+async def rejected(halo, b) -> dict:
+    with pytest.raises(BodyError) as info:
+        await check_live(halo, b, "pw")
+    assert info.value.status == 422
+    return info.value.body
+
+
+async def test_good_credentials_probe_permissions_and_return_options():
+    halo = FakeHalo()
+    options = await check_live(halo, body(default_tickettype_id=1, default_priority_id=3), "pw")
+    assert options.priorities == PRIOS
+    assert [c[0] for c in halo.calls] == ["test", "user", "asset"]
+    assert halo.calls[0] == ("test", "pw", 1)
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (HaloAuthError("bad"), "credentials_rejected"),
+        (HaloTenantError("bad"), "tenant_unknown"),
+        (HaloUnavailableError("down"), "halo_unavailable"),
+        (HaloNotFoundError("404", status=404), "not_found"),
+    ],
+)
+async def test_halo_errors_become_422_with_reason_and_action(error, reason):
+    out = await rejected(FakeHalo(fail=error), body())
+    assert out["error"] == reason
+    assert out["action"] == type(error).action
+
+
+async def test_missing_permission_found_by_probe():
+    out = await rejected(FakeHalo(probe_fail=HaloPermissionError("403", status=403)), body())
+    assert out["error"] == "permission_denied"
+
+
+async def test_invalid_defaults():
+    out = await rejected(FakeHalo(), body(default_tickettype_id=7))
+    assert (out["error"], out["field"]) == ("invalid_default", "default_tickettype_id")
+    out = await rejected(FakeHalo(), body(default_tickettype_id=1, default_priority_id=4))
+    assert (out["error"], out["field"]) == ("invalid_default", "default_priority_id")
+    # without a ticket type the priority is checked against all SLAs' priorities
+    await check_live(FakeHalo(), body(default_priority_id=4), "pw")
+
+
+def test_resolve_secret():
+    stored = prepare_config("acme", body(), "stored-pw", None, BOX, now=datetime.now(UTC)).config
+    assert resolve_secret(body(client_secret="new"), stored, BOX) == "new"
+    assert resolve_secret(body(client_secret=None), stored, BOX) == "stored-pw"
+    for changed in (
+        body(client_secret=None, base_url="https://evil.example.com"),
+        body(client_secret=None, client_id="other"),
+        body(client_secret=None, tenant="t2"),
+    ):
+        with pytest.raises(BodyError) as info:
+            resolve_secret(changed, stored, BOX)
+        assert info.value.body["fields"][0]["field"] == "client_secret"
+    with pytest.raises(BodyError):
+        resolve_secret(body(client_secret=None), None, BOX)
+    other_box = SecretBox(SecretStr(Fernet.generate_key().decode()))
+    with pytest.raises(BodyError) as info:
+        resolve_secret(body(client_secret=None), stored, other_box)
+    assert "decrypted" in info.value.body["fields"][0]["message"]

@@ -1,0 +1,83 @@
+"""HTML rendering of the integration page: colours per state, fixes, escaping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from streamproc.contracts import IntegrationConfig
+from streamproc.web.page import render_denied, render_page
+from streamproc.web.shaping import normalize_status
+
+EVIL = "<script>alert('x')</script>"
+
+
+def config(**overrides: object) -> IntegrationConfig:
+    data = {
+        "company_id": "acme",
+        "enabled": True,
+        "base_url": "https://acme.halopsa.com",
+        "client_id": EVIL,
+        "client_secret_encrypted": "gAAAA-ciphertext",
+        "webhook_password_hash": "scrypt$hash",
+        "webhook_username": "halo-acme",
+        "updated_at": datetime(2026, 5, 1, tzinfo=UTC),
+        **overrides,
+    }
+    return IntegrationConfig.model_validate(data)
+
+
+def page(status: dict | None = None, activity: list | None = None, cfg=None) -> str:
+    cfg = cfg if cfg is not None else config()
+    return render_page(
+        EVIL,
+        cfg,
+        normalize_status(status, cfg),
+        activity or [],
+        "/api/v1/halopsa/webhook/acme",
+    )
+
+
+def test_states_have_their_colour_class():
+    assert 'data-state="active"' in page({"state": "active"})
+    assert 'class="wide state state-error"' in page({"state": "error"})
+    assert 'data-state="disabled"' in page(cfg=config(enabled=False))
+    assert 'data-state="error"' in page({"state": "<bogus>"})
+
+
+def test_last_error_shows_message_and_fix():
+    html = page(
+        {
+            "state": "error",
+            "last_error": {"reason": "permission_denied", "message": EVIL, "at": "2026-05-01"},
+        }
+    )
+    assert 'id="last-error"' in html
+    assert "How to fix" in html
+    assert "agent it logs in as" in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+
+
+def test_everything_is_escaped_and_no_secret_material_shown():
+    activity = [
+        {"at": "t2", "level": "error", "kind": "integration_error", "message": EVIL},
+        {"at": "t1", "level": EVIL, "kind": EVIL, "message": "ok", "halo_ticket_id": 1001},
+    ]
+    html = page({"counters": {"created": 3, "skipped": {EVIL: 2}}}, activity)
+    assert "<script>" not in html
+    assert EVIL not in html
+    assert "gAAAA-ciphertext" not in html
+    assert "scrypt$hash" not in html
+    assert "********" in html
+    assert html.index("t2") < html.index("t1")  # shown in the order given (newest first)
+    assert "<b>3</b>Created" in html
+    assert "1001" in html
+
+
+def test_no_config_and_no_activity():
+    html = render_page("acme", None, normalize_status(None), [], "/x")
+    assert "No HaloPSA integration" in html
+    assert "No activity yet" in html
+
+
+def test_denied_page_says_how_to_get_in():
+    assert "signed link" in render_denied()
