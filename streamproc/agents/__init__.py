@@ -37,12 +37,30 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     async def _revoked(sender: faust.App, revoked: set, **_: object) -> None:
         await dispatcher.revoke(revoked)
 
+    @app.on_rebalance_complete.connect
+    async def _replay_uncommitted(sender: faust.App, **_: object) -> None:
+        await replay_uncommitted(app, runtime)
+
     @app.on_before_shutdown.connect
     async def _stop(sender: faust.App, **_: object) -> None:
         await dispatcher.stop()
 
     sweeper = Sweeper(runtime, pipeline)
     app.timer(interval=runtime.settings.sweep_interval, name="closure-sweep")(sweeper.sweep)
+
+
+async def replay_uncommitted(app: faust.App, runtime: Runtime) -> None:
+    """Re-read input partitions that have no committed offset yet from their start.
+
+    Work dropped in a rebalance is normally re-read from the committed offset, but for a partition
+    with none yet (offset None or 0) aiokafka leaves the fetch position where it was, which would
+    skip the dropped records. Replays are harmless: handled event ids are remembered.
+    """
+    sources = {topic.get_topic_name() for topic in runtime.topology.topics.values()}
+    committed = await app.consumer.seek_to_committed()
+    for tp, offset in committed.items():
+        if tp.topic in sources and not offset:
+            await app.consumer.seek(tp, 0)
 
 
 def _agent(

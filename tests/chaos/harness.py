@@ -316,7 +316,7 @@ def _run(cfg: ChaosConfig, workdir: Path, bootstrap: str, sandbox: Sandbox) -> R
             data_dir=workdir / f"w{i}" / "data",
             log_path=workdir / f"w{i}.log",
             partitions=cfg.partitions,
-            extra_env={"STREAMPROC_SWEEP_INTERVAL": "10"},
+            extra_env={"STREAMPROC_SWEEP_INTERVAL": "10", "STREAMPROC_HALO_RETRY_MAX_DELAY": "2"},
         )
         for i in range(cfg.workers)
     ]

@@ -15,8 +15,8 @@ def test_chaos_short(kafka_bootstrap, sandbox_url, tmp_path) -> None:
         lifecycles=150,
         kill_every=7.0,
         duration=25.0,
-        quiet=10.0,
-        max_wait=40.0,
+        quiet=40.0,  # longer than the client's 30 s pause after a 429 without Retry-After
+        max_wait=100.0,
         bootstrap=kafka_bootstrap,
         sandbox=sandbox_url,
         workdir=tmp_path,
