@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
+from streamproc import activity_log
 from streamproc.contracts import dead_letter, encode
 from streamproc.core import EmitActivity, EmitCommand, EmitResult
 from streamproc.core.status import apply_result
@@ -16,8 +16,6 @@ if TYPE_CHECKING:
     import faust
 
     from streamproc.app import Runtime
-
-RECENT_ACTIVITY = 100
 
 
 class Outputs:
@@ -45,10 +43,9 @@ class Outputs:
         else:
             entry = action.entry
             await self._send(ACTIVITY_FEED, entry.company_id, encode(entry))
-            key = entry.company_id.encode()
-            recent = self.tables.activity.get(key) or []
-            record = json.loads(encode(entry))
-            self.tables.activity[key] = [*recent, record][-RECENT_ACTIVITY:]
+            activity_log.append(
+                self.tables.activity, entry.company_id, entry.model_dump(mode="json")
+            )
 
     async def dead_letter(
         self, event: faust.EventT, *, error: str, error_kind: str, now: datetime

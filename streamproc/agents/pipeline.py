@@ -64,6 +64,7 @@ class Pipeline:
         self.tables = runtime.topology
         self.outputs = Outputs(runtime)
         self.halo = HaloExecutor(runtime)
+        self._configs: dict[str, tuple[tuple[Any, ...], IntegrationConfig]] = {}
 
     async def guarded(
         self, event: faust.EventT, handler: Callable[[faust.EventT], Awaitable[None]]
@@ -84,9 +85,19 @@ class Pipeline:
             )
 
     def config(self, company_id: str) -> IntegrationConfig | None:
-        """The company's current integration config (None when not configured)."""
+        """The company's current integration config (None when not configured).
+
+        Parsed configs are memoised per company and content: every event needs one.
+        """
         raw = self.tables.configs.get(company_id.encode())
-        return IntegrationConfig.model_validate(raw) if raw else None
+        if not raw:
+            return None
+        version = tuple(sorted(raw.items()))  # flat JSON: str/int/bool/None values
+        cached = self._configs.get(company_id)
+        if cached is None or cached[0] != version:
+            cached = (version, IntegrationConfig.model_validate(raw))
+            self._configs[company_id] = cached
+        return cached[1]
 
     async def on_alert(self, event: faust.EventT) -> None:
         """A Watchman alert lifecycle event."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from faust.web import Request, Response, View
 
+from streamproc import activity_log
 from streamproc.contracts import encode
 from streamproc.topology import INTEGRATION_CONFIG
 from streamproc.web.auth import bearer_ok
@@ -157,5 +158,5 @@ def register(app: faust.App, runtime: Runtime) -> None:
                         "fields": [{"field": "limit", "message": "must be a number 1..500"}],
                     },
                 )
-            entries = activity_newest_first(tables.activity.get(company_id.encode()), limit)
+            entries = activity_newest_first(activity_log.recent(tables.activity, company_id), limit)
             return self.json({"company_id": company_id, "entries": entries})

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from faust.web import Request, Response, View
 
+from streamproc import activity_log
 from streamproc.web.auth import bearer_ok
 from streamproc.web.common import forward_to_owner, guarded
 from streamproc.web.page import render_denied, render_page
@@ -63,6 +64,8 @@ def register(app: faust.App, runtime: Runtime) -> None:
             key = company_id.encode()
             config = load_config(tables.configs.get(key))
             status = normalize_status(tables.company_status.get(key), config)
-            activity = activity_newest_first(tables.activity.get(key), ACTIVITY_SHOWN)
+            activity = activity_newest_first(
+                activity_log.recent(tables.activity, key.decode()), ACTIVITY_SHOWN
+            )
             html = render_page(company_id, config, status, activity, webhook_path(company_id))
             return self.html(html, status=200 if config else 404, headers=HEADERS)
