@@ -21,7 +21,8 @@ from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
 
-COMPANY = "demo-msp"
+# A fresh company per run: Kafka keeps the last run's ticket state, the sandbox starts empty.
+COMPANY = f"demo-msp-{uuid.uuid4().hex[:6]}"
 OUTPUTS = (
     "halopsa.ticket-results",
     "watchman.alert-commands",
