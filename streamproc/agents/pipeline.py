@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+RECENT_WARNING_EVENTS = 16
+
+
 def now() -> datetime:
     """The shell's clock (the core never reads one)."""
     return datetime.now(UTC)
@@ -109,10 +112,16 @@ class Pipeline:
         await self.apply(key, decide(state, alert, config, now()), config)
 
     async def on_warning(self, event: faust.EventT) -> None:
-        """A manual warning: a ticket directly."""
+        """A manual warning: a ticket directly (a replayed warning event is a no-op)."""
         warning = decode_event(ManualWarning, event.value)
+        key = state_key(warning.company_id, f"\x00warning/{warning.warning.id}").encode()
+        handled = (self.tables.alert_state.get(key) or {}).get("handled_event_ids", [])
+        if warning.event_id in handled:
+            return  # its result was published before a crash or rebalance replayed it
         config = self.config(warning.company_id)
         await self.apply(None, decide_warning(config, warning, now()), config)
+        handled = [*handled, warning.event_id][-RECENT_WARNING_EVENTS:]
+        self.tables.alert_state[key] = {"handled_event_ids": handled}
 
     async def on_config(self, event: faust.EventT) -> None:
         """A saved (or removed: tombstone) integration config for the key's company."""

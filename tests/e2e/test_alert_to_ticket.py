@@ -137,6 +137,13 @@ def test_manual_warning_becomes_a_ticket(stack: Stack) -> None:
     assert ticket["summary"] == "Replace battery on Front desk PC"
     assert [a["id"] for a in ticket["assets"]] == [42]
 
+    stack.send("watchman.manual-warnings", warning)  # redelivered: no second result or ticket
+    marker = warning_event("acme", "w-2")
+    stack.send("watchman.manual-warnings", marker)
+    stack.result_for(marker)
+    assert [r["event_id"] for r in stack.results()].count(warning["event_id"]) == 1
+    assert len(stack.tickets()) == 2
+
 
 @pytest.mark.parametrize(
     ("overrides", "reason"),
