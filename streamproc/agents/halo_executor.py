@@ -153,7 +153,7 @@ class HaloExecutor:
                 ticket = await self.runtime.halo.get_ticket(creds, action.halo_ticket_id)
             except HaloNotFoundError:
                 return TicketAlreadyClosed(**ids)
-            if closed_how(ticket) is not None:
+            if closed_how(ticket, config.close_status_id) is not None:
                 return TicketAlreadyClosed(**ids)
             await self.runtime.halo.close_ticket(
                 creds,
@@ -175,7 +175,7 @@ class HaloExecutor:
             ticket = await self.runtime.halo.get_ticket(creds, ticket_id)
         except HaloNotFoundError:
             return HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how="deleted")
-        how = closed_how(ticket)
+        how = closed_how(ticket, config.close_status_id)
         if how is None:
             return None
         return HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how=how)
@@ -266,13 +266,16 @@ class HaloExecutor:
         return await self.runtime.halo.create_ticket(creds, ticket)
 
 
-def closed_how(ticket: Ticket) -> str | None:
-    """``closed`` / ``deleted`` / ``merged`` when Halo no longer has the ticket open, else None."""
+def closed_how(ticket: Ticket, closed_status_id: int = 9) -> str | None:
+    """``closed`` / ``deleted`` / ``merged`` when Halo no longer has the ticket open, else None.
+
+    ``closed_status_id`` is the company's configured closed status (Halo's default is 9).
+    """
     if ticket.deleted:
         return "deleted"
     if ticket.merged_into_id:
         return "merged"
-    if ticket.has_been_closed or ticket.status_id == 9:
+    if ticket.has_been_closed or ticket.status_id in {9, closed_status_id}:
         return "closed"
     return None
 
