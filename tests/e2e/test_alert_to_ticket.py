@@ -6,7 +6,7 @@ import pytest
 
 from tests.e2e.conftest import halo_config, publish_config
 from tests.support.scenario import Stack, alert_event, warning_event
-from tests.support.worker import wait_for
+from tests.support.worker import wait_configured, wait_for
 
 ALERTS = "watchman.alerts"
 
@@ -21,6 +21,7 @@ def stack(make_worker, kafka_bootstrap, halo_url) -> Stack:
 
 def configure(stack: Stack, company: str, **overrides: object) -> None:
     publish_config(stack.bootstrap, stack.prefix, halo_config(company, stack.halo_url, **overrides))
+    wait_configured(stack.worker, company)  # type: ignore[attr-defined]
 
 
 def test_actionable_alert_makes_exactly_one_ticket_and_a_mute(stack: Stack) -> None:

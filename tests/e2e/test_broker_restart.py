@@ -19,7 +19,7 @@ from tests.chaos.kafka_util import read_json
 from tests.e2e.conftest import halo_config, publish_config
 from tests.support.broker import REPO
 from tests.support.scenario import Stack, alert_event
-from tests.support.worker import WorkerProcess, http_get, wait_for
+from tests.support.worker import WorkerProcess, http_get, wait_configured, wait_for
 
 ALERTS = "watchman.alerts"
 
@@ -58,6 +58,7 @@ def test_worker_survives_broker_restart_without_duplicates(
         stack = Stack(bootstrap, worker.topic_prefix, halo_url)
         publish_config(bootstrap, stack.prefix, halo_config("acme", halo_url))
         publish_config(bootstrap, stack.prefix, halo_config("globex", halo_url))
+        wait_configured(worker, "acme", "globex")
         before = [alert_event(c, f"b-{i}", minute=i) for i in range(6) for c in ("acme", "globex")]
         stack.send(ALERTS, *before)
         stack.result_for(before[-1], timeout=30)

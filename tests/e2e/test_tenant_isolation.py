@@ -14,7 +14,7 @@ import pytest
 
 from tests.e2e.conftest import halo_config, publish_config
 from tests.support.scenario import Stack, alert_event
-from tests.support.worker import wait_for
+from tests.support.worker import wait_configured, wait_for
 
 ALERTS = "watchman.alerts"
 
@@ -39,6 +39,7 @@ def test_broken_tenant_does_not_stall_others(make_worker, kafka_bootstrap, sandb
     b = Stack(kafka_bootstrap, worker.topic_prefix, f"{sandbox_url}/t/{tag}b")
     publish_config(a.bootstrap, a.prefix, halo_config("tenant-a", a.halo_url))
     publish_config(b.bootstrap, b.prefix, halo_config("tenant-b", b.halo_url))
+    wait_configured(worker, "tenant-a", "tenant-b")
     a.admin("faults", fault)
 
     a_raise = alert_event("tenant-a", "a-1")

@@ -137,3 +137,17 @@ def wait_for(probe, timeout: float, what: str, *workers: WorkerProcess) -> Any:
         time.sleep(0.25)
     logs = "\n".join(f"--- {w.url} ---\n{w.log_tail()}" for w in workers)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}\n{logs}")
+
+
+def wait_configured(worker: WorkerProcess, *companies: str, timeout: float = 30) -> None:
+    """Wait until the worker has applied each company's published integration config.
+
+    The config topic and the alert topic are separate: without this, an alert produced right
+    after its config may be consumed first (and skipped as ``integration_not_configured``).
+    """
+    token = worker.extra_env.get("STREAMPROC_ADMIN_TOKEN", ADMIN_TOKEN)
+    for company in companies:
+        url = f"{worker.url}/api/v1/companies/{company}/integrations/halopsa"
+        wait_for(
+            lambda u=url: http_get(u, token)[0] == 200, timeout, f"{company} configured", worker
+        )
