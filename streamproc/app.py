@@ -30,7 +30,11 @@ class Runtime:
     def halo(self) -> HaloClient:
         """The process-wide Halo client (one pooled session), created inside the worker loop."""
         if self._halo is None:
-            self._halo = HaloClient(HaloClientConfig(), observer=self._observe)
+            config = HaloClientConfig(
+                rate_limit_requests=self.settings.halo_rate_limit,
+                rate_limit_window=self.settings.halo_rate_window,
+            )
+            self._halo = HaloClient(config, observer=self._observe)
         return self._halo
 
     def _observe(self, obs: RequestObservation) -> None:

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     halo_retry_max_delay: Annotated[float, Field(gt=0)] = Field(
         60.0, description="Longest pause between two retries of one Halo action."
     )
+    halo_rate_limit: Annotated[int, Field(ge=1)] = Field(
+        300,
+        description="Halo API requests allowed per rolling window per Halo instance (hosted Halo:"
+        " 300 per 5 minutes; self-hosted instances may allow more).",
+    )
+    halo_rate_window: Annotated[float, Field(gt=0)] = Field(
+        300.0, description="Length in seconds of Halo's rolling rate-limit window."
+    )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -6,12 +6,19 @@ records. Records are acknowledged (made committable) only after they were handle
 replays them (at-least-once; the core's event ids and intent keys make replays harmless). When
 partitions are revoked in a rebalance, the work of those partitions is cancelled and dropped:
 the new owner replays it from the last committed offset.
+
+Lanes finish a partition's records out of offset order, but faust's consumer assumes acks come
+in order: it commits the first run of consecutive acked offsets even when an older record
+right after the committed offset (or any record of a partition with no commit yet) is still
+in flight, and a crash then loses that record. :class:`InOrderAcks` hands faust each
+partition's acks in offset order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
@@ -35,12 +42,48 @@ class _Lane:
     partitions: dict[TP, int] = field(default_factory=dict)  # tp → records queued or in flight
 
 
+class InOrderAcks:
+    """Acks a partition's records to faust only once every older record in flight is done."""
+
+    def __init__(self) -> None:
+        self._in_flight: dict[TP, list[int]] = {}  # min-heap of offsets (a replay may repeat one)
+        self._finished: dict[TP, dict[int, list[faust.EventT]]] = {}
+
+    def track(self, event: faust.EventT) -> None:
+        heapq.heappush(self._in_flight.setdefault(event.message.tp, []), event.message.offset)
+
+    def done(self, event: faust.EventT) -> None:
+        """``event`` was handled: ack it, and the finished records it was holding back."""
+        tp, offset = event.message.tp, event.message.offset
+        heap = self._in_flight.get(tp)
+        if heap is None:
+            return  # its partition was revoked meanwhile: the new owner replays it
+        finished = self._finished.setdefault(tp, {})
+        finished.setdefault(offset, []).append(event)
+        while heap and heap[0] in finished:
+            oldest = heapq.heappop(heap)
+            waiting = finished[oldest]
+            waiting.pop().ack()
+            if not waiting:
+                del finished[oldest]
+
+    def forget(self, tps: Iterable[TP]) -> None:
+        for tp in tps:
+            self._in_flight.pop(tp, None)
+            self._finished.pop(tp, None)
+
+    def waiting(self, tp: TP) -> int:
+        """Records of ``tp`` in flight or finished but not yet acked (for tests)."""
+        return len(self._in_flight.get(tp, ()))
+
+
 class CompanyDispatcher:
     """Runs each company's records sequentially, companies concurrently."""
 
     def __init__(self, *, max_queued_per_company: int = 5000) -> None:
         self.max_queued = max_queued_per_company
         self._lanes: dict[bytes, _Lane] = {}
+        self.acks = InOrderAcks()
 
     @property
     def queued(self) -> int:
@@ -55,6 +98,7 @@ class CompanyDispatcher:
             lane = self._lanes[company] = _Lane(asyncio.Queue(self.max_queued))
         tp = event.message.tp
         lane.partitions[tp] = lane.partitions.get(tp, 0) + 1
+        self.acks.track(event)
         if lane.task is None or lane.task.done():
             lane.task = asyncio.create_task(self._drain(company, lane), name=f"company:{company!r}")
         await lane.queue.put((event, handler))
@@ -68,11 +112,12 @@ class CompanyDispatcher:
             finally:
                 _current_event.set(None)
                 _forget(lane, event.message.tp)
-            event.ack()
+            self.acks.done(event)
 
     async def revoke(self, revoked: Iterable[TP]) -> None:
         """Cancel and drop the work of companies that hold records of revoked partitions."""
         revoked = set(revoked)
+        self.acks.forget(revoked)
         doomed = [c for c, lane in self._lanes.items() if revoked & lane.partitions.keys()]
         for company in doomed:
             lane = self._lanes.pop(company)

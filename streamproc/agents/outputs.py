@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 
 from streamproc import activity_log
 from streamproc.contracts import dead_letter, encode
@@ -25,12 +26,15 @@ class Outputs:
         self.runtime = runtime
         self.tables = runtime.topology
 
-    async def emit(self, action: EmitResult | EmitCommand | EmitActivity) -> None:
-        """Publish one Emit* action (inside an agent: table updates need the current event)."""
+    async def emit(self, action: EmitResult | EmitCommand | EmitActivity) -> Awaitable[Any]:
+        """Publish one Emit* action; returns its delivery (to await before marking handled).
+
+        Called inside an agent: table updates need the current event.
+        """
         m = self.runtime.metrics
         if isinstance(action, EmitResult):
             result = action.result
-            await self._send(TICKET_RESULTS, result.company_id, encode(result))
+            delivery = await self._send(TICKET_RESULTS, result.company_id, encode(result))
             key = result.company_id.encode()
             self.tables.company_status[key] = apply_result(
                 self.tables.company_status.get(key), result
@@ -38,14 +42,15 @@ class Outputs:
             m.results.labels(result.outcome, result.reason).inc()
         elif isinstance(action, EmitCommand):
             command = action.command
-            await self._send(ALERT_COMMANDS, command.company_id, encode(command))
+            delivery = await self._send(ALERT_COMMANDS, command.company_id, encode(command))
             m.commands.labels(command.command).inc()
         else:
             entry = action.entry
-            await self._send(ACTIVITY_FEED, entry.company_id, encode(entry))
+            delivery = await self._send(ACTIVITY_FEED, entry.company_id, encode(entry))
             activity_log.append(
                 self.tables.activity, entry.company_id, entry.model_dump(mode="json")
             )
+        return delivery
 
     async def dead_letter(
         self, event: faust.EventT, *, error: str, error_kind: str, now: datetime
@@ -62,8 +67,15 @@ class Outputs:
             error_kind=error_kind,
             at=now,
         )
-        await self.runtime.topic(DEAD_LETTER).send(key=message.key, value=encode(record))
+        await self.runtime.topic(DEAD_LETTER).send(
+            key=message.key, value=encode(record), force=True
+        )
         self.runtime.metrics.dead_letters.labels(message.topic, error_kind).inc()
 
-    async def _send(self, topic: str, company_id: str, value: bytes) -> None:
-        await self.runtime.topic(topic).send(key=company_id.encode(), value=value)
+    async def _send(self, topic: str, company_id: str, value: bytes) -> Awaitable[Any]:
+        # Sent now, not attached to the event (faust would publish attachments only at commit
+        # time, after the state that marks the event handled may already be in the changelog:
+        # a crash in between would lose the output for good).
+        return await self.runtime.topic(topic).send(
+            key=company_id.encode(), value=value, force=True
+        )

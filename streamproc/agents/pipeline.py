@@ -182,18 +182,36 @@ class Pipeline:
     async def apply(
         self, key: bytes | None, decision: Decision, config: IntegrationConfig | None
     ) -> None:
-        """Store the decision's state, then execute its actions in order, evolving on outcomes."""
+        """Carry out a decision: its outputs, its Halo actions (evolving on outcomes), its state.
+
+        Halo actions run after the state (a pending intent) is stored: a redelivered event must
+        find the intent. A decision with outputs only stores its state (which marks the event
+        handled) after the outputs were delivered: a crash in between repeats an output rather
+        than losing it.
+        """
         state = decision.state
+        halo_first = any(
+            not isinstance(a, EmitResult | EmitCommand | EmitActivity) for a in decision.actions
+        )
+        if halo_first:
+            self._store(key, state)
+            for action in decision.actions:
+                await self._execute(key, action, config)
+            return
+        deliveries = [await self.outputs.emit(a) for a in decision.actions]
+        if deliveries:
+            await asyncio.gather(*deliveries)
+        self._store(key, state)
+
+    def _store(self, key: bytes | None, state: AlertTicketState | None) -> None:
         if key is not None and state is not None:
             self.tables.alert_state[key] = state.model_dump(mode="json")
-        for action in decision.actions:
-            await self._execute(key, action, config)
 
     async def _execute(
         self, key: bytes | None, action: Action, config: IntegrationConfig | None
     ) -> None:
         if isinstance(action, EmitResult | EmitCommand | EmitActivity):
-            await self.outputs.emit(action)
+            await (await self.outputs.emit(action))
             return
         assert config is not None, "the core asks for Halo actions only with a usable config"
         if isinstance(action, OpenWarningTicket):
