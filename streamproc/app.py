@@ -69,6 +69,8 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=max(1.0, settings.session_timeout / 10),
         consumer_auto_offset_reset="earliest",
+        # Lanes await their outputs' delivery: lingering lets many lanes share one produce request.
+        producer_linger=settings.producer_linger,
         # Records are acked by company lanes (agents/dispatch.py); a rebalance must not wait for
         # a tenant whose Halo hangs: its unacked work is dropped and replayed by the new owner.
         stream_wait_empty=False,

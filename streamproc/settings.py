@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     halo_rate_window: Annotated[float, Field(gt=0)] = Field(
         300.0, description="Length in seconds of Halo's rolling rate-limit window."
     )
+    producer_linger: Annotated[float, Field(ge=0)] = Field(
+        0.005,
+        description="Seconds the producer waits to batch records into one request (results,"
+        " commands and changelogs of many companies share a request).",
+    )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

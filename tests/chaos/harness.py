@@ -45,7 +45,8 @@ from streamproc.core.manual import warning_intent_key
 from streamproc.core.state import intent_key
 from streamproc.kafka.broker import BrokerLayout, LocalBroker, free_port
 from tests.chaos.kafka_util import read_topics
-from tests.support.worker import WorkerProcess, http_get
+from tests.support.scenario import alert_event, warning_event
+from tests.support.worker import WorkerProcess, http_get, wait_configured
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -83,51 +84,6 @@ class Lifecycle:
     cycles: int = 1
     ends_cleared: bool = True
     events: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _alert(company: str, alert_id: str, etype: str, at: datetime, visible: bool, muted: bool):
-    return {
-        "event_id": f"ev-{uuid.uuid4().hex[:16]}",
-        "event_type": etype,
-        "occurred_at": at.isoformat(),
-        "company_id": company,
-        "alert": {
-            "id": alert_id,
-            "name": "Disk almost full",
-            "summary": "The boot volume has less than 5% free space.",
-            "severity": "critical",
-            "visible": visible,
-            "muted": muted,
-        },
-        "computer": {
-            "watchman_id": f"wm-{alert_id}",
-            "name": f"Mac {alert_id}",
-            "serial_number": "C02ABC123XYZ",
-            "platform": "mac",
-            "os_version": "14.6",
-            "reference": {},
-        },
-    }
-
-
-def _warning(company: str, warning_id: str, at: datetime) -> dict[str, Any]:
-    return {
-        "event_id": f"mw-{uuid.uuid4().hex[:16]}",
-        "occurred_at": at.isoformat(),
-        "company_id": company,
-        "warning": {
-            "id": warning_id,
-            "title": "Replace battery",
-            "body": "Battery health at 61%.",
-            "created_by": "tech@msp.example",
-        },
-        "computer": {
-            "watchman_id": "wm-2002",
-            "name": "Front desk PC",
-            "serial_number": "PC0DESK0042",
-            "platform": "windows",
-        },
-    }
 
 
 def build_workload(
@@ -173,10 +129,19 @@ def build_workload(
         at = T0 + timedelta(seconds=step)
         step += 1
         if etype == "warning":
-            event = _warning(life.company, life.ident, at)
+            event = warning_event(life.company, life.ident, at)
             sequence.append(("watchman.manual-warnings", event))
         else:
-            event = _alert(life.company, life.ident, etype, at, visible, muted)
+            event = alert_event(
+                life.company,
+                life.ident,
+                etype,
+                at=at,
+                visible=visible,
+                muted=muted,
+                watchman_id=f"wm-{life.ident}",
+                computer_name=f"Mac {life.ident}",
+            )
             sequence.append(("watchman.alerts", event))
         life.events.append(event)
         cursor[index] += 1
@@ -330,7 +295,7 @@ def _run(cfg: ChaosConfig, workdir: Path, bootstrap: str, sandbox: Sandbox) -> R
         asyncio.run(
             _produce(bootstrap, [(f"{prefix}halopsa.integration-config", k, v) for k, v in configs])
         )
-        time.sleep(3)  # let the config agent store them before alerts arrive
+        wait_configured(workers[0], *companies, timeout=60)  # forwarded to each owner
         return _experiment(
             cfg,
             run,

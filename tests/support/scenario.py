@@ -25,12 +25,15 @@ def alert_event(
     visible: bool = True,
     muted: bool = False,
     name: str = "Disk almost full",
+    at: datetime | None = None,
+    watchman_id: str = "wm-1001",
+    computer_name: str = "Alice's MacBook Pro",
 ) -> dict[str, Any]:
-    """An alert lifecycle event as upstream publishes it."""
+    """An alert lifecycle event as upstream publishes it (at ``at``, else T0 + ``minute``)."""
     return {
         "event_id": f"ev-{uuid.uuid4().hex[:12]}",
         "event_type": event_type,
-        "occurred_at": (T0 + timedelta(minutes=minute)).isoformat(),
+        "occurred_at": (at or T0 + timedelta(minutes=minute)).isoformat(),
         "company_id": company,
         "alert": {
             "id": alert_id,
@@ -41,8 +44,8 @@ def alert_event(
             "muted": muted,
         },
         "computer": {
-            "watchman_id": "wm-1001",
-            "name": "Alice's MacBook Pro",
+            "watchman_id": watchman_id,
+            "name": computer_name,
             "serial_number": serial,
             "platform": "mac",
             "os_version": "14.6",
@@ -51,11 +54,11 @@ def alert_event(
     }
 
 
-def warning_event(company: str, warning_id: str) -> dict[str, Any]:
+def warning_event(company: str, warning_id: str, at: datetime | None = None) -> dict[str, Any]:
     """A manual warning raised by a user on a computer."""
     return {
         "event_id": f"mw-{uuid.uuid4().hex[:12]}",
-        "occurred_at": T0.isoformat(),
+        "occurred_at": (at or T0).isoformat(),
         "company_id": company,
         "warning": {
             "id": warning_id,
