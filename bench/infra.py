@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from streamproc.halo_sandbox.process import sandbox_process
 from streamproc.kafka.broker import BrokerLayout, LocalBroker, free_port
 from streamproc.kafka.topics import ensure_topics
 from streamproc.topology import ALL_TOPICS, COMPACTED, TopicSpec
-from tests.support.worker import WorkerProcess, http_get, wait_for
+from tests.support.worker import WorkerProcess, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 JARS = ROOT / ".cache" / "kafka" / "libs"
@@ -83,23 +84,9 @@ class BenchWorker(WorkerProcess):
 @contextlib.contextmanager
 def sandbox(workdir: Path, code_dir: Path = ROOT) -> Iterator[str]:
     """A `streamproc halo-sandbox` on a free port with a rate limit that never binds."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamproc", "halo-sandbox", "--port", str(port)]
-    cmd += ["--rate-limit", "1000000", "--seed", "demo"]
-    with (workdir / "sandbox.log").open("wb") as log:
-        env = {**os.environ, "PYTHONPATH": str(code_dir)}
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=code_dir, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: http_get(f"{url}/_sandbox")[0] == 200, 30, "sandbox up")
+    args = ["--rate-limit", "1000000", "--seed", "demo"]
+    with sandbox_process(workdir / "sandbox.log", args=args, code_dir=code_dir) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def sandbox_post(url: str, body: Any) -> Any:

@@ -23,7 +23,7 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     to the dispatcher: each company has its own lane, so a slow tenant never stalls another.
     """
     pipeline = Pipeline(runtime)
-    dispatcher = CompanyDispatcher()
+    dispatcher = CompanyDispatcher(batch_scope=pipeline.batched.batch)
     handlers = {
         ALERTS: pipeline.on_alert,
         MANUAL_WARNINGS: pipeline.on_warning,

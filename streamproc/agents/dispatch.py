@@ -22,6 +22,7 @@ import heapq
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 import faust
@@ -31,6 +32,7 @@ from faust.types import TP
 log = logging.getLogger(__name__)
 
 Handler = Callable[[faust.EventT], Awaitable[None]]
+BatchScope = Callable[[], AbstractAsyncContextManager[object]]
 
 
 @dataclass
@@ -80,8 +82,16 @@ class InOrderAcks:
 class CompanyDispatcher:
     """Runs each company's records sequentially, companies concurrently."""
 
-    def __init__(self, *, max_queued_per_company: int = 5000) -> None:
+    def __init__(
+        self,
+        *,
+        max_queued_per_company: int = 5000,
+        max_batch: int = 200,
+        batch_scope: BatchScope | None = None,
+    ) -> None:
         self.max_queued = max_queued_per_company
+        self.max_batch = max_batch
+        self.batch_scope = batch_scope or contextlib.nullcontext
         self._lanes: dict[bytes, _Lane] = {}
         self.acks = InOrderAcks()
 
@@ -104,15 +114,25 @@ class CompanyDispatcher:
         await lane.queue.put((event, handler))
 
     async def _drain(self, company: bytes, lane: _Lane) -> None:
+        """Handle the company's records in order, in batches of what is queued (see batch.py)."""
         while True:
-            event, handler = await lane.queue.get()
-            _current_event.set(weakref.ref(event))
+            batch = [await lane.queue.get()]
+            while len(batch) < self.max_batch and not lane.queue.empty():
+                batch.append(lane.queue.get_nowait())
             try:
-                await handler(event)
+                async with self.batch_scope():
+                    for event, handler in batch:
+                        _current_event.set(weakref.ref(event))
+                        await handler(event)
+            except Exception:  # e.g. an output not delivered: not acked, so replayed later
+                log.exception("company %r: a batch of %d records failed", company, len(batch))
+                continue
             finally:
                 _current_event.set(None)
-                _forget(lane, event.message.tp)
-            self.acks.done(event)
+                for event, _ in batch:
+                    _forget(lane, event.message.tp)
+            for event, _ in batch:
+                self.acks.done(event)
 
     async def revoke(self, revoked: Iterable[TP]) -> None:
         """Cancel and drop the work of companies that hold records of revoked partitions."""

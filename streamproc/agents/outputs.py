@@ -6,6 +6,7 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from streamproc import activity_log
+from streamproc.agents.batch import BatchedTables
 from streamproc.contracts import dead_letter, encode
 from streamproc.core import EmitActivity, EmitCommand, EmitResult
 from streamproc.core.status import apply_result
@@ -22,9 +23,10 @@ if TYPE_CHECKING:
 class Outputs:
     """Sends output records keyed by company id; keeps status and recent activity tables."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, batched: BatchedTables) -> None:
         self.runtime = runtime
         self.tables = runtime.topology
+        self.batched = batched
 
     async def emit(self, action: EmitResult | EmitCommand | EmitActivity) -> Awaitable[Any]:
         """Publish one Emit* action; returns its delivery (to await before marking handled).
@@ -36,9 +38,7 @@ class Outputs:
             result = action.result
             delivery = await self._send(TICKET_RESULTS, result.company_id, encode(result))
             key = result.company_id.encode()
-            self.tables.company_status[key] = apply_result(
-                self.tables.company_status.get(key), result
-            )
+            self.batched.put_status(key, apply_result(self.batched.status(key), result))
             m.results.labels(result.outcome, result.reason).inc()
         elif isinstance(action, EmitCommand):
             command = action.command

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from streamproc.agents.batch import BatchedTables
 from streamproc.agents.halo_executor import HaloExecutor
 from streamproc.agents.outputs import Outputs
 from streamproc.contracts import (
@@ -65,7 +66,8 @@ class Pipeline:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.tables = runtime.topology
-        self.outputs = Outputs(runtime)
+        self.batched = BatchedTables(runtime.topology)
+        self.outputs = Outputs(runtime, self.batched)
         self.halo = HaloExecutor(runtime)
         self._configs: dict[str, tuple[tuple[Any, ...], IntegrationConfig]] = {}
 
@@ -106,7 +108,7 @@ class Pipeline:
         """A Watchman alert lifecycle event."""
         alert = decode_event(AlertEvent, event.value)
         key = state_key(alert.company_id, alert.alert.id).encode()
-        raw = self.tables.alert_state.get(key)
+        raw = self.batched.state(key)
         state = AlertTicketState.model_validate(raw) if raw else None
         config = self.config(alert.company_id)
         await self.apply(key, decide(state, alert, config, now()), config)
@@ -115,13 +117,13 @@ class Pipeline:
         """A manual warning: a ticket directly (a replayed warning event is a no-op)."""
         warning = decode_event(ManualWarning, event.value)
         key = state_key(warning.company_id, f"\x00warning/{warning.warning.id}").encode()
-        handled = (self.tables.alert_state.get(key) or {}).get("handled_event_ids", [])
+        handled = (self.batched.state(key) or {}).get("handled_event_ids", [])
         if warning.event_id in handled:
             return  # its result was published before a crash or rebalance replayed it
         config = self.config(warning.company_id)
         await self.apply(None, decide_warning(config, warning, now()), config)
         handled = [*handled, warning.event_id][-RECENT_WARNING_EVENTS:]
-        self.tables.alert_state[key] = {"handled_event_ids": handled}
+        self.batched.put_state(key, {"handled_event_ids": handled})
 
     async def on_config(self, event: faust.EventT) -> None:
         """A saved (or removed: tombstone) integration config for the key's company."""
@@ -134,9 +136,7 @@ class Pipeline:
             company = config.company_id
             self.tables.configs[company.encode()] = config.model_dump(mode="json")
         status_key = company.encode()
-        self.tables.company_status[status_key] = apply_config(
-            self.tables.company_status.get(status_key), config
-        )
+        self.batched.put_status(status_key, apply_config(self.batched.status(status_key), config))
         text = (
             "HaloPSA integration removed."
             if config is None
@@ -151,6 +151,7 @@ class Pipeline:
     async def on_observation(self, event: faust.EventT) -> None:
         """The sweep or a webhook saw a ticket change in Halo: apply it to the alert's state."""
         obs = _observation(event)
+        await self.batched.flush()  # the lookup below reads the tables themselves
         company = obs["company_id"]
         config = self.config(company)
         if config is None:
@@ -184,34 +185,32 @@ class Pipeline:
     ) -> None:
         """Carry out a decision: its outputs, its Halo actions (evolving on outcomes), its state.
 
-        Halo actions run after the state (a pending intent) is stored: a redelivered event must
-        find the intent. A decision with outputs only stores its state (which marks the event
-        handled) after the outputs were delivered: a crash in between repeats an output rather
-        than losing it.
+        Halo actions run after the state (a pending intent) is written: a redelivered event must
+        find the intent. A decision with outputs only leaves its state (which marks the event
+        handled) to the lane's batch, which writes it after the outputs were delivered.
         """
         state = decision.state
         halo_first = any(
             not isinstance(a, EmitResult | EmitCommand | EmitActivity) for a in decision.actions
         )
         if halo_first:
-            self._store(key, state)
+            if key is not None and state is not None:
+                await self.batched.put_state_now(key, state.model_dump(mode="json"))
+            else:
+                await self.batched.flush()
             for action in decision.actions:
                 await self._execute(key, action, config)
             return
-        deliveries = [await self.outputs.emit(a) for a in decision.actions]
-        if deliveries:
-            await asyncio.gather(*deliveries)
-        self._store(key, state)
-
-    def _store(self, key: bytes | None, state: AlertTicketState | None) -> None:
+        for action in decision.actions:
+            await self.batched.delivered(await self.outputs.emit(action))
         if key is not None and state is not None:
-            self.tables.alert_state[key] = state.model_dump(mode="json")
+            self.batched.put_state(key, state.model_dump(mode="json"))
 
     async def _execute(
         self, key: bytes | None, action: Action, config: IntegrationConfig | None
     ) -> None:
         if isinstance(action, EmitResult | EmitCommand | EmitActivity):
-            await (await self.outputs.emit(action))
+            await self.batched.delivered(await self.outputs.emit(action))
             return
         assert config is not None, "the core asks for Halo actions only with a usable config"
         if isinstance(action, OpenWarningTicket):
@@ -224,7 +223,7 @@ class Pipeline:
             # after a crash the redelivered event then finds it and looks the ticket up.
             await self.runtime.app.producer.flush()
         outcome = await self.retrying(action, config)
-        latest = AlertTicketState.model_validate(self.tables.alert_state[key])
+        latest = AlertTicketState.model_validate(self.batched.state(key))
         await self.apply(key, evolve(latest, outcome, now()), config)
 
     async def retrying(self, action: HaloAction, config: IntegrationConfig) -> Any:

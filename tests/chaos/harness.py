@@ -25,8 +25,6 @@ import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -43,6 +41,7 @@ from aiokafka import AIOKafkaProducer
 from streamproc.contracts import encode
 from streamproc.core.manual import warning_intent_key
 from streamproc.core.state import intent_key
+from streamproc.halo_sandbox.process import sandbox_process
 from streamproc.kafka.broker import BrokerLayout, LocalBroker, free_port
 from tests.chaos.kafka_util import read_topics
 from tests.support.scenario import alert_event, warning_event
@@ -153,44 +152,25 @@ def build_workload(
 # ------------------------------------------------------------------------ infrastructure
 
 
-class Sandbox:
-    def __init__(self, workdir: Path, url: str | None) -> None:
-        self.url, self.proc = url, None
-        if url is None:
-            port = free_port()
-            log = (workdir / "sandbox.log").open("wb")
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamproc", "halo-sandbox", "--port", str(port)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-            log.close()
-            self.url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while http_get(f"{self.url}/_sandbox")[0] != 200:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("sandbox did not start")
-                time.sleep(0.2)
+@contextlib.contextmanager
+def sandbox(cfg: ChaosConfig, workdir: Path):
+    """``--sandbox URL`` if given, else a sandbox subprocess of our own."""
+    if cfg.sandbox:
+        yield cfg.sandbox
+        return
+    with sandbox_process(workdir / "sandbox.log") as url:
+        yield url
 
-    def post(self, path: str, body: Any) -> Any:
-        request = urllib.request.Request(
-            f"{self.url}{path}",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            return json.loads(resp.read() or b"null")
 
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def sandbox_post(url: str, body: Any) -> Any:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return json.loads(resp.read() or b"null")
 
 
 @contextlib.contextmanager
@@ -251,25 +231,21 @@ def run_chaos(cfg: ChaosConfig) -> Report:
     assert workdir is not None
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        with kafka(cfg, workdir) as bootstrap:
-            sandbox = Sandbox(workdir, cfg.sandbox)
-            try:
-                return _run(cfg, workdir, bootstrap, sandbox)
-            finally:
-                sandbox.stop()
+        with kafka(cfg, workdir) as bootstrap, sandbox(cfg, workdir) as sandbox_url:
+            return _run(cfg, workdir, bootstrap, sandbox_url)
     finally:
         if own_dir:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run(cfg: ChaosConfig, workdir: Path, bootstrap: str, sandbox: Sandbox) -> Report:
+def _run(cfg: ChaosConfig, workdir: Path, bootstrap: str, sandbox_url: str) -> Report:
     from tests.e2e.conftest import halo_config  # the same config the e2e tests use
 
     rnd = random.Random(cfg.seed)
     run = f"chaos-{uuid.uuid4().hex[:8]}"
     prefix = f"{run}."
     companies = [f"c{i:02d}" for i in range(cfg.companies)]
-    tenant_url = {c: f"{sandbox.url}/t/{run}-{c}" for c in companies}
+    tenant_url = {c: f"{sandbox_url}/t/{run}-{c}" for c in companies}
     lifecycles, sequence = build_workload(cfg, companies, rnd)
     log(cfg, f"run {run}: {len(lifecycles)} lifecycles, {len(sequence)} events, workdir {workdir}")
 
@@ -296,39 +272,39 @@ def _run(cfg: ChaosConfig, workdir: Path, bootstrap: str, sandbox: Sandbox) -> R
             _produce(bootstrap, [(f"{prefix}halopsa.integration-config", k, v) for k, v in configs])
         )
         wait_configured(workers[0], *companies, timeout=60)  # forwarded to each owner
-        return _experiment(
-            cfg,
-            run,
-            prefix,
-            bootstrap,
-            sandbox,
-            workers,
-            companies,
-            tenant_url,
-            lifecycles,
-            sequence,
-            rnd,
-            workdir,
+        setup = Setup(
+            cfg, prefix, bootstrap, workers, companies, tenant_url, lifecycles, sequence, rnd
         )
+        return _experiment(setup)
     finally:
         for w in workers:
             w.stop()
 
 
-def _experiment(
-    cfg,
-    run,
-    prefix,
-    bootstrap,
-    sandbox,
-    workers,
-    companies,
-    tenant_url,
-    lifecycles,
-    sequence,
-    rnd,
-    workdir,
-) -> Report:
+@dataclass
+class Setup:
+    """What one run is made of once its workers are up and its companies configured."""
+
+    cfg: ChaosConfig
+    prefix: str
+    bootstrap: str
+    workers: list[WorkerProcess]
+    companies: list[str]
+    tenant_url: dict[str, str]
+    lifecycles: list[Lifecycle]
+    sequence: list[tuple[str, dict[str, Any]]]
+    rnd: random.Random
+
+
+def _experiment(s: Setup) -> Report:
+    cfg, prefix, bootstrap, workers, companies = (
+        s.cfg,
+        s.prefix,
+        s.bootstrap,
+        s.workers,
+        s.companies,
+    )
+    tenant_url, lifecycles, sequence, rnd = s.tenant_url, s.lifecycles, s.sequence, s.rnd
     faulty = (
         companies[: max(1, round(len(companies) * cfg.faulty_ratio))] if cfg.faulty_ratio else []
     )
@@ -363,7 +339,7 @@ def _experiment(
                     continue
                 fault = dict(rnd.choice(kinds), client_id=DEMO_CLIENT_ID)
                 with contextlib.suppress(Exception):
-                    sandbox.post(f"/t/{run}-{company}/_sandbox/faults", fault)
+                    sandbox_post(f"{tenant_url[company]}/_sandbox/faults", fault)
                     fault_counts[f"{fault['kind']}{fault.get('status', '')}"] += 1
 
     duration = cfg.duration if cfg.duration is not None else max(10.0, cfg.lifecycles / 10)

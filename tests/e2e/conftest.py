@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,34 +10,17 @@ import pytest
 from cryptography.fernet import Fernet
 
 from streamproc.contracts import IntegrationConfig, encode
+from streamproc.halo_sandbox.process import sandbox_process
 from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from streamproc.kafka.broker import free_port
 from tests.support.kafka_io import produce
-from tests.support.worker import SECRET_KEY, http_get, wait_for
+from tests.support.worker import SECRET_KEY
 
 
 @pytest.fixture(scope="session")
 def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A running `streamproc halo-sandbox` (real HTTP on loopback)."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamproc", "halo-sandbox", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: http_get(f"{url}/_sandbox")[0] == 200, 30, "sandbox up")
+    with sandbox_process(tmp_path_factory.mktemp("sandbox") / "sandbox.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # requests held by an injected latency fault
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.fixture

@@ -5,16 +5,9 @@ The full experiment is ``make chaos`` / ``python -m tests.chaos``; see tests/cha
 
 from __future__ import annotations
 
-import pytest
-
 from tests.chaos.harness import ChaosConfig, run_chaos
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open bug (issue 6): about 1 run in 4 in CI loses the result of one manual warning"
-    " (c00/w-90) after a SIGKILL; its ticket exists, duplicates stay 0",
-)
 def test_chaos_short(kafka_bootstrap, sandbox_url, tmp_path) -> None:
     cfg = ChaosConfig(
         workers=3,

@@ -1,0 +1,109 @@
+"""A lane's batch of records: outputs go out at once, state is written once they were delivered.
+
+Handling a record ends with a state that marks it handled (its event id remembered), so that
+state may reach the changelog only after the record's outputs were delivered: a crash in
+between then repeats an output instead of losing it. Doing this per record costs one produce
+round trip and two changelog writes per record. A lane therefore handles the records queued for
+its company as one batch: the alert states and the company status are folded in memory, the
+outputs of the whole batch are awaited together, and then each changed key is written once.
+
+Before a Halo call the batch is flushed (:meth:`BatchedTables.flush`): the pending intent of a
+create must be durable, and it may only be written after the outputs of the records before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streamproc.topology import Topology
+
+Value = dict[str, Any]
+
+
+@dataclass
+class Batch:
+    states: dict[bytes, Value] = field(default_factory=dict)  # alert-state writes held back
+    statuses: dict[bytes, Value] = field(default_factory=dict)  # company-status writes
+    deliveries: list[Awaitable[Any]] = field(default_factory=list)
+
+
+_current: ContextVar[Batch | None] = ContextVar("streamproc_batch", default=None)
+
+
+class BatchedTables:
+    """The alert-state and company-status tables as seen through the running batch (if any)."""
+
+    def __init__(self, topology: Topology) -> None:
+        self.topology = topology
+
+    @contextlib.asynccontextmanager
+    async def batch(self) -> AsyncIterator[Batch]:
+        """Scope of one lane batch; written on a normal exit, dropped when cancelled or failed."""
+        batch = Batch()
+        token = _current.set(batch)
+        try:
+            yield batch
+            await self.flush()
+        finally:
+            _current.reset(token)
+
+    def state(self, key: bytes) -> Value | None:
+        batch = _current.get()
+        if batch is not None and key in batch.states:
+            return batch.states[key]
+        return self.topology.alert_state.get(key)
+
+    def put_state(self, key: bytes, value: Value) -> None:
+        """Store an alert state that may mark events handled (written after the deliveries)."""
+        batch = _current.get()
+        if batch is None:
+            self.topology.alert_state[key] = value
+        else:
+            batch.states[key] = value
+
+    async def put_state_now(self, key: bytes, value: Value) -> None:
+        """Flush the batch, then write ``value`` at once (a pending intent before a Halo call)."""
+        await self.flush()
+        self.topology.alert_state[key] = value
+
+    def status(self, key: bytes) -> Value | None:
+        batch = _current.get()
+        if batch is not None and key in batch.statuses:
+            return batch.statuses[key]
+        return self.topology.company_status.get(key)
+
+    def put_status(self, key: bytes, value: Value) -> None:
+        batch = _current.get()
+        if batch is None:
+            self.topology.company_status[key] = value
+        else:
+            batch.statuses[key] = value
+
+    async def delivered(self, delivery: Awaitable[Any]) -> None:
+        """Count ``delivery`` in: awaited with the batch (at once when there is no batch)."""
+        batch = _current.get()
+        if batch is None:
+            await delivery
+        else:
+            batch.deliveries.append(delivery)
+
+    async def flush(self) -> None:
+        """Await the batch's deliveries, then write the states and statuses it holds."""
+        batch = _current.get()
+        if batch is None:
+            return
+        deliveries, batch.deliveries = batch.deliveries, []
+        if deliveries:
+            await asyncio.gather(*deliveries)
+        states, batch.states = batch.states, {}
+        statuses, batch.statuses = batch.statuses, {}
+        for key, value in states.items():
+            self.topology.alert_state[key] = value
+        for key, value in statuses.items():
+            self.topology.company_status[key] = value
