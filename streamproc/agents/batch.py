@@ -89,7 +89,7 @@ class BatchedTables:
         """Count ``delivery`` in: awaited with the batch (at once when there is no batch)."""
         batch = _current.get()
         if batch is None:
-            await delivery
+            await asyncio.shield(delivery)
         else:
             batch.deliveries.append(delivery)
 
@@ -100,7 +100,8 @@ class BatchedTables:
             return
         deliveries, batch.deliveries = batch.deliveries, []
         if deliveries:
-            await asyncio.gather(*deliveries)
+            # Shielded: a lane cancelled in a rebalance must not cancel the producer's futures.
+            await asyncio.shield(asyncio.gather(*deliveries))
         states, batch.states = batch.states, {}
         statuses, batch.statuses = batch.statuses, {}
         for key, value in states.items():

@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-wait", type=float, default=600.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--faulty-ratio", type=float, default=0.4, help="share of tenants with faults")
+    p.add_argument(
+        "--halo-rate-limit",
+        type=int,
+        default=300,
+        help="Halo requests per 5 minutes per tenant (sandbox and workers; hosted Halo: 300)",
+    )
     p.add_argument("--bootstrap", default=None, help="existing Kafka (else one is started)")
     p.add_argument("--sandbox", default=None, help="existing sandbox URL (else one is started)")
     p.add_argument("--workdir", type=Path, default=None, help="keep logs here")
@@ -39,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         max_wait=args.max_wait,
         seed=args.seed,
         faulty_ratio=args.faulty_ratio,
+        halo_rate_limit=args.halo_rate_limit,
         bootstrap=args.bootstrap,
         sandbox=args.sandbox,
         workdir=args.workdir,

@@ -64,6 +64,7 @@ class ChaosConfig:
     seed: int = 1
     warning_ratio: float = 0.1
     faulty_ratio: float = 0.4  # share of tenants that get faults
+    halo_rate_limit: int = 300  # per tenant per 5 minutes, in the sandbox and the workers' limiter
     kills: bool = True
     bootstrap: str | None = None
     sandbox: str | None = None
@@ -257,10 +258,16 @@ def _run(cfg: ChaosConfig, workdir: Path, bootstrap: str, sandbox_url: str) -> R
             data_dir=workdir / f"w{i}" / "data",
             log_path=workdir / f"w{i}.log",
             partitions=cfg.partitions,
-            extra_env={"STREAMPROC_SWEEP_INTERVAL": "10", "STREAMPROC_HALO_RETRY_MAX_DELAY": "2"},
+            extra_env={
+                "STREAMPROC_SWEEP_INTERVAL": "10",
+                "STREAMPROC_HALO_RETRY_MAX_DELAY": "2",
+                "STREAMPROC_HALO_RATE_LIMIT": str(cfg.halo_rate_limit),
+            },
         )
         for i in range(cfg.workers)
     ]
+    for company in companies:
+        sandbox_post(f"{tenant_url[company]}/_sandbox/config", {"rate_limit": cfg.halo_rate_limit})
     try:
         for w in workers:
             w.start(wait=False)
