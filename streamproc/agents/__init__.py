@@ -57,6 +57,8 @@ async def replay_uncommitted(app: faust.App, runtime: Runtime) -> None:
     skip the dropped records. Replays are harmless: handled event ids are remembered.
     """
     sources = {topic.get_topic_name() for topic in runtime.topology.topics.values()}
+    if not app.consumer.assignment():
+        return  # more workers than partitions, or a rebalance left us none: aiokafka would assert
     committed = await app.consumer.seek_to_committed()
     for tp, offset in committed.items():
         if tp.topic in sources and not offset:
