@@ -65,7 +65,8 @@ worker: $(STAMP) ## Run one worker in dev mode against the local broker
 bench: $(STAMP) ## Benchmark (own broker + sandbox; ~15 min; BENCH_ARGS="--quick" for ~3 min)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-CHAOS_ARGS ?= --workers 3 --companies 20 --lifecycles 5000 --kill-every 5
+CHAOS_ARGS ?= --workers 3 --companies 20 --lifecycles 5000 --kill-every 7 --duration 600 \
+	--halo-rate-limit 1000 --quiet 60 --max-wait 900
 chaos: $(STAMP) ## Chaos run: 3 workers, SIGKILLs, Halo faults; prints a summary (CHAOS_ARGS=...)
 	$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
 

@@ -73,9 +73,10 @@ class Outputs:
         self.runtime.metrics.dead_letters.labels(message.topic, error_kind).inc()
 
     async def _send(self, topic: str, company_id: str, value: bytes) -> Awaitable[Any]:
-        # Sent now, not attached to the event (faust would publish attachments only at commit
-        # time, after the state that marks the event handled may already be in the changelog:
-        # a crash in between would lose the output for good).
-        return await self.runtime.topic(topic).send(
-            key=company_id.encode(), value=value, force=True
+        # Straight to the producer: not attached to the event (faust would publish attachments
+        # only at commit time, after the state that marks the event handled may already be in
+        # the changelog), and without faust's per-message channel bookkeeping.
+        name = self.runtime.topic(topic).get_topic_name()
+        return await self.runtime.app.producer.send(
+            name, company_id.encode(), value, None, None, None
         )
