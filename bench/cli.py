@@ -18,7 +18,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes, one repeat (~3 minutes)")
     p.add_argument("--events", type=int, default=100_000, help="alerts for rows 1, 2 and 6")
     p.add_argument("--repeats", type=int, default=3, help="repeats of rows 1 and 3 (median)")
-    p.add_argument("--companies", type=int, default=200, help="companies = sandbox tenants")
+    p.add_argument("--companies", type=int, default=200, help="companies (Watchman clients)")
+    p.add_argument(
+        "--instances",
+        type=int,
+        default=10,
+        help="Halo instances the companies are spread over (an MSP's Halo serves many companies)",
+    )
     p.add_argument("--partitions", type=int, default=8, help="partitions of every topic")
     p.add_argument(
         "--tickets", type=int, default=1_800, help="alerts per ticket-path run (row 3/5)"

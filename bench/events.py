@@ -19,9 +19,9 @@ def company(i: int) -> str:
     return f"co-{i:04d}"
 
 
-def tenant(run: str, i: int) -> str:
-    """Company ``i``'s sandbox tenant in ``run`` (each its own Halo instance, limiter, journal)."""
-    return f"{run}c{i:04d}"
+def tenant(run: str, n: int) -> str:
+    """Halo instance ``n`` of ``run``: a sandbox tenant (own data, rate limiter, journal)."""
+    return f"{run}h{n:04d}"
 
 
 def alert_record(n: int, companies: int, computers: int) -> tuple[str, Record]:
@@ -43,7 +43,7 @@ def alerts(total: int, companies: int, computers: int) -> list[tuple[str, Record
 
 
 def config_record(i: int, *, enabled: bool, halo_url: str = "https://halo.invalid") -> Record:
-    """Company ``i``'s integration config (``halo_url``: its own sandbox tenant when enabled)."""
+    """Company ``i``'s integration config (``halo_url``: its Halo instance when enabled)."""
     config = IntegrationConfig.model_validate(
         {
             "company_id": company(i),

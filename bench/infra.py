@@ -129,7 +129,11 @@ class Workers:
             data_dir=self.workdir / f"worker{n}",
             log_path=self.workdir / f"worker{n}.log",
             partitions=self.partitions,
-            extra_env={"STREAMPROC_LOG_LEVEL": "warning"},
+            extra_env={
+                # Halo's budget is lifted here and in the sandbox: rows measure our throughput.
+                "STREAMPROC_LOG_LEVEL": "warning",
+                "STREAMPROC_HALO_RATE_LIMIT": "1000000",
+            },
         )
         worker.code_dir, worker.wrapper = self.code_dir, wrapper or []
         self.procs.append(worker)
@@ -178,3 +182,36 @@ def workdir(keep: bool) -> Iterator[Path]:
     finally:
         if not keep:
             subprocess.run(["rm", "-rf", str(path)], check=False)
+
+
+@contextlib.contextmanager
+def plain_faust(bootstrap: str, run_tag: str, source: str, sink: str, partitions: int, path: Path):
+    """The calibration agent of ``bench/plain_faust.py`` as a subprocess (stopped on exit)."""
+    env = {
+        **os.environ,
+        "PLAIN_BOOTSTRAP": bootstrap,
+        "PLAIN_APP_ID": f"{run_tag}-plain",
+        "PLAIN_SOURCE": source,
+        "PLAIN_SINK": sink,
+        "PLAIN_PARTITIONS": str(partitions),
+        "PLAIN_WEB_PORT": str(free_port()),
+        "PYTHONPATH": str(ROOT),
+    }
+    with (path / "plain-faust.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.plain_faust", "worker", "--without-web"],
+            env=env,
+            cwd=path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> None:
         bootstrap = stack.enter_context(kafka(path))
         code = export_head(path) if args.code == "HEAD" else ROOT
         sandbox_url = stack.enter_context(sandbox(path, code))
-        bench = Stack(bootstrap, sandbox_url, path, args.partitions, code)
+        bench = Stack(bootstrap, sandbox_url, path, args.partitions, code, args.instances)
         if args.profile:
             n = max(args.events, int(args.profile * 1000))
             print(profile.profile_no_ticket(bench, n, args.companies, args.profile, top=25))
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> None:
 def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     med = statistics.median
     print(f"# row 1, 2, 6: {args.events} alerts, integration disabled", flush=True)
-    no_ticket, consume, passthrough = scenarios.no_ticket(
+    no_ticket, consume, passthrough, plain = scenarios.no_ticket(
         bench, args.events, args.companies, ceiling_repeats=args.repeats
     )
     ceiling_a, ceiling_b = med(consume), med(passthrough)
@@ -67,9 +67,12 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
     rows = [
         Row("1a ceiling: aiokafka consume only", ceiling_a, "events/s"),
         Row("1b ceiling: aiokafka passthrough", ceiling_b, "events/s"),
+        Row("1c plain faust agent (calibration)", med(plain), "events/s"),
+        Row("1c ratio to 1b", med(plain) / ceiling_b, ""),
         Row("2 streamproc, no ticket needed", worker_rate, "events/s"),
         at_least("2 ratio to 1b", worker_rate / ceiling_b, "", 0.10),
         Row("2 ratio to 1a", worker_rate / ceiling_a, ""),
+        Row("2 ratio to 1c", worker_rate / med(plain), ""),
         at_least("3 tickets/s per worker", med(t.tickets_per_s for t in tickets), "tickets/s", 300),
         Row("4 ticket path p50", lat[True].p50_ms, "ms"),
         below("4 ticket path p99", lat[True].p99_ms, "ms", 250),
@@ -97,12 +100,15 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         f"1a/1b: medians of {len(consume)}/{len(passthrough)} runs over the same "
         f"{args.events} pre-produced alerts ({args.partitions} partitions); 1b uses send_batch "
         "per partition and awaits each fetch's batches",
+        f"1c: `bench/plain_faust.py` (JSON decode, one in-memory table update, one send per "
+        f"event: the issue's calibration agent) over the same alerts; median of 5 windows "
+        f"{_rates(plain)}",
         f"2: median of 5 windows of one run over the {args.events} alerts "
         f"(windows {_rates(no_ticket.window_rates)}, whole run {no_ticket.rate:,.0f}/s); "
         f"results {no_ticket.reasons}",
         f"3/5: median of {len(tickets)} runs, {args.tickets} new alerts over "
-        f"{args.companies} companies, each its own sandbox tenant (worker limiter 300/300 s per "
-        f"tenant never binds; sandbox limit raised to 1,000,000); 10% distinct computers; "
+        f"{args.companies} companies spread over {args.instances} Halo instances (sandbox "
+        f"tenants; rate limits lifted in the sandbox and the workers); 10% distinct computers; "
         f"runs {_rates([t.tickets_per_s for t in tickets])} tickets/s; "
         f"requests/ticket {[round(t.requests_per_ticket, 2) for t in tickets]}; "
         f"requests by path (last run) {tickets[-1].by_path}",
@@ -113,7 +119,7 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         f"6: VmHWM of the worker after {args.events} alerts; restart = SIGTERM, start, "
         "/health 200, same data dir",
         f"S: {args.scaling_tickets} tickets, latency fault of {args.scaling_latency}s on every "
-        f"tenant; results {scale[1].reasons} / {scale[2].reasons}",
+        f"Halo instance; results {scale[1].reasons} / {scale[2].reasons}",
     ]
     return rows, notes
 

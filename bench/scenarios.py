@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 
-from bench import ceilings, events
-from bench.infra import peak_rss_mib, time_until_healthy
-from bench.stack import ALERTS, PASSTHROUGH, RESULTS, Stack, mix_computers
+from bench import ceilings, events, kio
+from bench.infra import peak_rss_mib, plain_faust, time_until_healthy
+from bench.stack import ALERTS, PASSTHROUGH, PLAIN, RESULTS, Stack, mix_computers
 
 
 @dataclass
@@ -30,7 +30,7 @@ def no_ticket(stack: Stack, n: int, companies: int, ceiling_repeats: int) -> tup
 
     The worker first applies disabled configs for every company and stops, so that every alert
     meets its company's config; then the alerts are produced and the worker is started again.
-    Returns (NoTicketRun, [consume-only rates], [passthrough rates]).
+    Returns (NoTicketRun, [consume-only rates], [passthrough rates], plain faust window rates).
     """
     run = stack.run("noticket")
     workers = run.workers()
@@ -49,6 +49,8 @@ def no_ticket(stack: Stack, n: int, companies: int, ceiling_repeats: int) -> tup
         if i:
             consume.append(ceilings.consume_only(stack.bootstrap, run.topic(ALERTS), n))
     print(f"#   ceilings consume {consume} passthrough {passthrough}", flush=True)
+    plain = plain_faust_rates(stack, run, n)
+    print(f"#   plain faust agent {plain}", flush=True)
     worker.start(wait=False)
     got = run.wait_count(RESULTS, n, timeout=max(300, n / 100), workers=workers)
     rss = peak_rss_mib(worker.proc.pid)
@@ -60,7 +62,19 @@ def no_ticket(stack: Stack, n: int, companies: int, ceiling_repeats: int) -> tup
     workers.stop_all()
     out = NoTicketRun(results.rate(), results.window_rates(5), results.reasons(), rss, restart)
     print(f"#   streamproc {out}", flush=True)
-    return out, consume, passthrough
+    return out, consume, passthrough, plain
+
+
+def plain_faust_rates(stack: Stack, run, n: int) -> list[float]:
+    """Row 1c: window rates of the plain faust agent over the same ``n`` alerts."""
+    source, sink = run.topic(ALERTS), run.topic(PLAIN)
+    with plain_faust(stack.bootstrap, run.tag, source, sink, stack.partitions, run.path) as proc:
+        got = kio.wait_count(
+            stack.bootstrap, sink, n, timeout=max(300, n / 100), alive=lambda: proc.poll() is None
+        )
+    if got < n:
+        raise RuntimeError(f"plain faust agent: only {got}/{n} results (see plain-faust.log)")
+    return kio.read_all(stack.bootstrap, sink, decode=False).window_rates(5)
 
 
 @dataclass

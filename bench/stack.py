@@ -17,6 +17,7 @@ ALERTS = "watchman.alerts"
 RESULTS = "halopsa.ticket-results"
 ACTIVITY = "watchman.activity-feed"
 PASSTHROUGH = "bench.passthrough"
+PLAIN = "bench.plain-faust"
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Stack:
     workdir: Path
     partitions: int
     code_dir: Path
+    instances: int = 10  # Halo instances; companies are spread over them (company i → i % n)
     _runs: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def run(self, label: str) -> Run:
@@ -33,7 +35,7 @@ class Stack:
         tag = f"r{next(self._runs)}{label}"
         path = self.workdir / tag
         path.mkdir(parents=True)
-        create_topics(self.bootstrap, f"{tag}-", self.partitions, extra=(PASSTHROUGH,))
+        create_topics(self.bootstrap, f"{tag}-", self.partitions, extra=(PASSTHROUGH, PLAIN))
         return Run(self, tag, path)
 
 
@@ -55,7 +57,14 @@ class Run:
         return Workers(stack.bootstrap, self.prefix, stack.partitions, self.path, stack.code_dir)
 
     def halo_url(self, i: int) -> str:
-        return f"{self.stack.sandbox_url}/t/{events.tenant(self.tag, i)}"
+        """Company ``i``'s Halo: one of the run's instances (an MSP's Halo serves many)."""
+        return self.instance_url(i % self.stack.instances)
+
+    def instance_url(self, n: int) -> str:
+        return f"{self.stack.sandbox_url}/t/{events.tenant(self.tag, n)}"
+
+    def instance_count(self, companies: int) -> int:
+        return min(companies, self.stack.instances)
 
     def produce(self, name: str, records) -> float:
         return kio.produce(self.stack.bootstrap, self.topic(name), records)
@@ -85,21 +94,21 @@ class Run:
             raise RuntimeError(f"configs not applied: {got - before}/{companies}")
 
     def prepare_tenants(self, companies: int, latency: float | None = None) -> None:
-        """Create each company's tenant, lift its rate limit, optionally slow every call down."""
-        for i in range(companies):
-            base = f"{self.halo_url(i)}/_sandbox"
+        """Create each Halo instance, lift its rate limit, optionally slow every call down."""
+        for n in range(self.instance_count(companies)):
+            base = f"{self.instance_url(n)}/_sandbox"
             sandbox_post(f"{base}/config", {"rate_limit": 1_000_000})
             if latency:
                 fault = {"kind": "latency", "seconds": latency, "count": None}
                 sandbox_post(f"{base}/faults", fault)
 
     def halo_requests(self, companies: int) -> Counter[str]:
-        """Requests every company's tenant journaled (token calls included), by method and path."""
+        """Requests every Halo instance journaled (token calls included), by method and path."""
         seen: Counter[str] = Counter()
-        for i in range(companies):
-            status, body = http_get(f"{self.halo_url(i)}/_sandbox/journal")
+        for n in range(self.instance_count(companies)):
+            status, body = http_get(f"{self.instance_url(n)}/_sandbox/journal")
             if status != 200:
-                raise RuntimeError(f"journal of tenant {i}: {status} {body}")
+                raise RuntimeError(f"journal of instance {n}: {status} {body}")
             for entry in body["entries"]:
                 path = re.sub(r"^/t/[^/]+", "", entry["path"])
                 seen[f"{entry['method']} {re.sub(r'/[0-9]+', '/{id}', path)}"] += 1

@@ -42,8 +42,14 @@ SKIP_MESSAGES: dict[str, str] = {
 }
 """Skip reason → human message (``{ticket}`` becomes `` (#123)`` when a ticket is known)."""
 
-QUIET_SKIPS = frozenset({"integration_not_configured", "already_open", "no_ticket"})
-"""Skips that are routine: they get a ticket result but no activity-feed entry."""
+QUIET_SKIPS = frozenset(
+    {"integration_not_configured", "integration_disabled", "already_open", "no_ticket"}
+)
+"""Alert skips that are routine: a ticket result but no activity-feed entry.
+
+A disabled integration is the administrator's choice (the config change is in the feed and the
+status says ``disabled``); an entry per alert would flood the feed during an alert storm.
+"""
 
 
 def skip_message(reason: str, halo_ticket_id: int | None) -> str:

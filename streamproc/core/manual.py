@@ -13,7 +13,7 @@ from datetime import datetime
 from streamproc.contracts import IntegrationConfig, ManualWarning
 from streamproc.core import outputs
 from streamproc.core.actions import Action, OpenWarningTicket, WarningOutcome, WarningTicketCreated
-from streamproc.core.decision import QUIET_SKIPS, Decision, skip_message
+from streamproc.core.decision import Decision, skip_message
 from streamproc.core.lifecycle import config_problem
 from streamproc.core.state import INTENT_PREFIX
 
@@ -54,7 +54,7 @@ def decide_warning(
             now=now,
         )
     ]
-    if problem not in QUIET_SKIPS:
+    if problem != "integration_not_configured":  # a technician asked for this ticket: say why not
         text = f"Manual warning {warning.warning.title!r}: {message}"
         actions.append(
             outputs.activity(
