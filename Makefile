@@ -62,7 +62,7 @@ sandbox: $(STAMP) ## Run the HaloPSA sandbox on 127.0.0.1:9080 (demo data)
 worker: $(STAMP) ## Run one worker in dev mode against the local broker
 	STREAMPROC_DEV_MODE=1 $(BIN)/streamproc worker
 
-bench: $(STAMP) ## Benchmark (own broker + sandbox; ~15 min; BENCH_ARGS="--quick" for ~3 min)
+bench: $(STAMP) ## Benchmark (own broker + sandbox; ~5 min; BENCH_ARGS="--quick" for ~2 min)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 CHAOS_ARGS ?= --workers 3 --companies 20 --lifecycles 5000 --kill-every 7 --duration 600 \

@@ -83,3 +83,44 @@ def consume_only(bootstrap: str, topic: str, total: int) -> float:
 def passthrough(bootstrap: str, topic: str, out_topic: str, total: int) -> float:
     """(1b) Events/s: consume, ``json.loads``, produce one small JSON result per event."""
     return asyncio.run(_passthrough(bootstrap, topic, out_topic, total))
+
+
+async def _halo_only(instance_urls: list[str], per_instance: int) -> float:
+    from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from streamproc.halopsa import HaloClient, HaloClientConfig
+    from streamproc.halopsa.config import HaloCredentials
+    from streamproc.halopsa.models import NewTicket
+
+    client = HaloClient(HaloClientConfig(rate_limit_requests=1_000_000))
+    creds = [HaloCredentials(url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET) for url in instance_urls]
+
+    def ticket(n: int, i: int) -> NewTicket:
+        return NewTicket(
+            summary=f"ceiling {i}",
+            client_id=13,
+            site_id=24,
+            tickettype_id=1,
+            priority_id=3,
+            supplier_reference=f"ceiling-{n}-{i}",
+        )
+
+    async def instance(n: int) -> None:
+        for i in range(1, per_instance + 1):
+            await client.create_ticket(creds[n], ticket(n, i))
+
+    try:
+        # Tokens first (as the worker's warm-up has them), then the timed creates.
+        await asyncio.gather(*(client.create_ticket(c, ticket(n, 0)) for n, c in enumerate(creds)))
+        began = time.perf_counter()
+        await asyncio.gather(*(instance(n) for n in range(len(creds))))
+        return len(creds) * per_instance / (time.perf_counter() - began)
+    finally:
+        await client.close()
+
+
+def halo_only(instance_urls: list[str], per_instance: int) -> float:
+    """(3c) Tickets/s our Halo client creates in the sandbox alone (no Kafka, no worker).
+
+    Creates are serialised per Halo instance, as the worker does (Halo races on numbering).
+    """
+    return asyncio.run(_halo_only(instance_urls, per_instance))

@@ -50,6 +50,9 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
 
     print(f"# row 3, 5: {args.repeats} x {args.tickets} alerts -> tickets", flush=True)
     tickets = [scenarios.tickets(bench, args.tickets, args.companies) for _ in range(args.repeats)]
+    halo_only = [
+        scenarios.halo_ceiling(bench, args.tickets, args.companies) for _ in range(args.repeats)
+    ]
     print(f"# row 4: {args.latency_rate:.0f} events/s for {args.latency_seconds:.0f}s", flush=True)
     lat = {
         enabled: scenarios.latency(
@@ -74,6 +77,7 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         Row("2 ratio to 1a", worker_rate / ceiling_a, ""),
         Row("2 ratio to 1c", worker_rate / med(plain), ""),
         at_least("3 tickets/s per worker", med(t.tickets_per_s for t in tickets), "tickets/s", 300),
+        Row("3c ceiling: Halo client -> sandbox only", med(halo_only), "tickets/s"),
         Row("4 ticket path p50", lat[True].p50_ms, "ms"),
         below("4 ticket path p99", lat[True].p99_ms, "ms", 250),
         Row("4 no-ticket path p50", lat[False].p50_ms, "ms"),
@@ -109,7 +113,9 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         f"3/5: median of {len(tickets)} runs, {args.tickets} new alerts over "
         f"{args.companies} companies spread over {args.instances} Halo instances (sandbox "
         f"tenants; rate limits lifted in the sandbox and the workers); 10% distinct computers; "
-        f"runs {_rates([t.tickets_per_s for t in tickets])} tickets/s; "
+        f"runs {_rates([t.tickets_per_s for t in tickets])} tickets/s; 3c (our Halo client "
+        f"creating the same number of tickets in the sandbox, no Kafka, creates serialised per "
+        f"instance as in the worker) runs {_rates(halo_only)} tickets/s; "
         f"requests/ticket {[round(t.requests_per_ticket, 2) for t in tickets]}; "
         f"requests by path (last run) {tickets[-1].by_path}",
         f"4: one new alert per company first (warm-up), then {args.latency_rate:.0f}/s for "

@@ -126,6 +126,17 @@ def tickets(
     return out
 
 
+def halo_ceiling(stack: Stack, n: int, companies: int) -> float:
+    """Row 3c: ``n`` creates straight from our Halo client into the run's Halo instances."""
+    run = stack.run("haloceiling")
+    run.prepare_tenants(companies)
+    instances = run.instance_count(companies)
+    urls = [run.instance_url(i) for i in range(instances)]
+    rate = ceilings.halo_only(urls, max(1, n // instances))
+    print(f"#   Halo client -> sandbox only: {rate:,.0f} tickets/s", flush=True)
+    return rate
+
+
 @dataclass
 class LatencyRun:
     p50_ms: float
