@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 
 from bench import profile, report, scenarios
-from bench.infra import ROOT, export_head, kafka, sandbox, workdir
+from bench.infra import ROOT, export_head, kafka, pids_running, sandbox, workdir
 from bench.report import Row, at_least, below
 from bench.stack import Stack
 
@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> None:
         code = export_head(path) if args.code == "HEAD" else ROOT
         sandbox_url = stack.enter_context(sandbox(path, code))
         bench = Stack(bootstrap, sandbox_url, path, args.partitions, code, args.instances)
+        bench.service_pids = service_pids(sandbox_url, path)
         if args.profile:
             n = max(args.events, int(args.profile * 1000))
             print(profile.profile_no_ticket(bench, n, args.companies, args.profile, top=25))
@@ -78,6 +79,14 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         Row("2 ratio to 1c", worker_rate / med(plain), ""),
         at_least("3 tickets/s per worker", med(t.tickets_per_s for t in tickets), "tickets/s", 300),
         Row("3c ceiling: Halo client -> sandbox only", med(halo_only), "tickets/s"),
+        *[
+            Row(
+                f"3 CPU per ticket: {name}",
+                med(t.cpu_ms_per_ticket[name] for t in tickets),
+                "ms",
+            )
+            for name in ("worker1", *bench.service_pids)
+        ],
         Row("4 ticket path p50", lat[True].p50_ms, "ms"),
         below("4 ticket path p99", lat[True].p99_ms, "ms", 250),
         Row("4 no-ticket path p50", lat[False].p50_ms, "ms"),
@@ -128,6 +137,16 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         f"Halo instance; results {scale[1].reasons} / {scale[2].reasons}",
     ]
     return rows, notes
+
+
+def service_pids(sandbox_url: str, path) -> dict[str, int]:
+    """The sandbox's and our broker's pids, to measure their CPU per ticket (none if not ours)."""
+    port = sandbox_url.rsplit(":", 1)[1]
+    found = {
+        "sandbox": pids_running(f"halo-sandbox --port {port}"),
+        "broker": pids_running(f"kafka.Kafka {path}"),
+    }
+    return {name: pids[0] for name, pids in found.items() if len(pids) == 1}
 
 
 def _rates(values: list[float]) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaProducer
 
 from bench import ceilings, events, kio
-from bench.infra import peak_rss_mib, plain_faust, time_until_healthy
+from bench.infra import cpu_seconds, peak_rss_mib, plain_faust, time_until_healthy
 from bench.stack import ALERTS, PASSTHROUGH, PLAIN, RESULTS, Stack, mix_computers
 
 
@@ -86,6 +86,7 @@ class TicketRun:
     requests: int
     reasons: dict[str, int]
     by_path: dict[str, int]
+    cpu_ms_per_ticket: dict[str, float]  # process → CPU milliseconds per created ticket
 
     @property
     def requests_per_ticket(self) -> float:
@@ -110,9 +111,12 @@ def tickets(
     group.wait_balanced()
     run.publish_configs(companies, enabled=True, workers=group)
     computers = mix_computers(n, companies)
+    pids = {f"worker{i + 1}": w.proc.pid for i, w in enumerate(group.procs)} | stack.service_pids
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     run.produce(ALERTS, [rec for _, rec in events.alerts(n, companies, computers)])
     try:
         got = run.wait_count(RESULTS, n, timeout=max(300, n / 5), workers=group)
+        cpu_used = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         results = run.read(RESULTS)
         if got < n:
             raise RuntimeError(f"only {got}/{n} results: {results.reasons()}")
@@ -121,7 +125,10 @@ def tickets(
     reasons = results.reasons()
     created = sum(1 for r in results.values if r.get("outcome") == "created")
     by_path = run.halo_requests(companies)
-    out = TicketRun(results.rate(), created, sum(by_path.values()), reasons, dict(by_path))
+    per_ticket = {k: round(1000 * v / max(1, created), 2) for k, v in cpu_used.items()}
+    out = TicketRun(
+        results.rate(), created, sum(by_path.values()), reasons, dict(by_path), per_ticket
+    )
     print(f"#   tickets x{workers} latency={latency}: {out}", flush=True)
     return out
 

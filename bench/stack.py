@@ -28,6 +28,7 @@ class Stack:
     partitions: int
     code_dir: Path
     instances: int = 10  # Halo instances; companies are spread over them (company i → i % n)
+    service_pids: dict[str, int] = field(default_factory=dict)  # "sandbox"/"broker" → pid
     _runs: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def run(self, label: str) -> Run:

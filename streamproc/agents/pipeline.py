@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from streamproc.agents.batch import BatchedTables
+from streamproc.agents.flush_gate import FlushGate
 from streamproc.agents.halo_executor import HaloExecutor
 from streamproc.agents.outputs import Outputs
 from streamproc.contracts import (
@@ -69,6 +70,7 @@ class Pipeline:
         self.batched = BatchedTables(runtime.topology)
         self.outputs = Outputs(runtime, self.batched)
         self.halo = HaloExecutor(runtime)
+        self.flush_producer = FlushGate(lambda: runtime.app.producer.flush())
         self._configs: dict[str, tuple[tuple[Any, ...], IntegrationConfig]] = {}
 
     async def guarded(
@@ -221,7 +223,7 @@ class Pipeline:
         if isinstance(action, OpenTicket | ResolvePendingTicket):
             # The pending intent must be durable before Halo can create anything under it:
             # after a crash the redelivered event then finds it and looks the ticket up.
-            await self.runtime.app.producer.flush()
+            await self.flush_producer()
         outcome = await self.retrying(action, config)
         latest = AlertTicketState.model_validate(self.batched.state(key))
         await self.apply(key, evolve(latest, outcome, now()), config)
