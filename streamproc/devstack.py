@@ -11,12 +11,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
 import click
 
+from streamproc.halo_sandbox.process import wait_until_answering
 from streamproc.kafka.broker import BrokerLayout, LocalBroker
 
 SANDBOX_PORT = 9080
@@ -27,19 +27,11 @@ def _say(message: str) -> None:
     click.secho(f"==> {message}", fg="cyan", err=True)
 
 
-def _wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise click.ClickException(f"process for {url} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback only
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise click.ClickException(f"{url} did not answer within {timeout:.0f}s")
+def _wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes], log: Path) -> None:
+    try:
+        wait_until_answering(url, proc, timeout, log)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _port_busy(port: int) -> bool:
@@ -107,12 +99,12 @@ def dev(data_dir: Path, demo: bool) -> None:
             env,
             logs / "sandbox.log",
         )
-        _wait_http(f"http://127.0.0.1:{SANDBOX_PORT}/_sandbox", 30, sandbox)
+        _wait_http(f"http://127.0.0.1:{SANDBOX_PORT}/_sandbox", 30, sandbox, logs / "sandbox.log")
         _say(f"starting a worker (HTTP API on http://127.0.0.1:{WEB_PORT}, log {logs}/worker.log)")
         worker = _spawn(
             stack, [sys.executable, "-m", "streamproc", "worker"], env, logs / "worker.log"
         )
-        _wait_http(f"http://127.0.0.1:{WEB_PORT}/health", 120, worker)
+        _wait_http(f"http://127.0.0.1:{WEB_PORT}/health", 120, worker, logs / "worker.log")
         _say("worker ready: it joined the consumer group and recovered its tables")
         if demo:
             from streamproc.demo import run_demo

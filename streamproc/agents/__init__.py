@@ -56,9 +56,9 @@ async def replay_uncommitted(app: faust.App, runtime: Runtime) -> None:
     with none yet (offset None or 0) aiokafka leaves the fetch position where it was, which would
     skip the dropped records. Replays are harmless: handled event ids are remembered.
     """
-    sources = {topic.get_topic_name() for topic in runtime.topology.topics.values()}
     if not app.consumer.assignment():
         return  # more workers than partitions, or a rebalance left us none: aiokafka would assert
+    sources = {topic.get_topic_name() for topic in runtime.topology.topics.values()}
     committed = await app.consumer.seek_to_committed()
     for tp, offset in committed.items():
         if tp.topic in sources and not offset:

@@ -26,10 +26,14 @@ if TYPE_CHECKING:
 Value = dict[str, Any]
 
 
+HELD = ("alert_state", "company_status")  # the topology tables whose writes a batch holds back
+
+
 @dataclass
 class Batch:
-    states: dict[bytes, Value] = field(default_factory=dict)  # alert-state writes held back
-    statuses: dict[bytes, Value] = field(default_factory=dict)  # company-status writes
+    writes: dict[str, dict[bytes, Value]] = field(
+        default_factory=lambda: {table: {} for table in HELD}
+    )
     deliveries: list[Awaitable[Any]] = field(default_factory=list)
 
 
@@ -54,18 +58,11 @@ class BatchedTables:
             _current.reset(token)
 
     def state(self, key: bytes) -> Value | None:
-        batch = _current.get()
-        if batch is not None and key in batch.states:
-            return batch.states[key]
-        return self.topology.alert_state.get(key)
+        return self._get("alert_state", key)
 
     def put_state(self, key: bytes, value: Value) -> None:
         """Store an alert state that may mark events handled (written after the deliveries)."""
-        batch = _current.get()
-        if batch is None:
-            self.topology.alert_state[key] = value
-        else:
-            batch.states[key] = value
+        self._put("alert_state", key, value)
 
     async def put_state_now(self, key: bytes, value: Value) -> None:
         """Flush the batch, then write ``value`` at once (a pending intent before a Halo call)."""
@@ -73,17 +70,10 @@ class BatchedTables:
         self.topology.alert_state[key] = value
 
     def status(self, key: bytes) -> Value | None:
-        batch = _current.get()
-        if batch is not None and key in batch.statuses:
-            return batch.statuses[key]
-        return self.topology.company_status.get(key)
+        return self._get("company_status", key)
 
     def put_status(self, key: bytes, value: Value) -> None:
-        batch = _current.get()
-        if batch is None:
-            self.topology.company_status[key] = value
-        else:
-            batch.statuses[key] = value
+        self._put("company_status", key, value)
 
     async def delivered(self, delivery: Awaitable[Any]) -> None:
         """Count ``delivery`` in: awaited with the batch (at once when there is no batch)."""
@@ -102,9 +92,21 @@ class BatchedTables:
         if deliveries:
             # Shielded: a lane cancelled in a rebalance must not cancel the producer's futures.
             await asyncio.shield(asyncio.gather(*deliveries))
-        states, batch.states = batch.states, {}
-        statuses, batch.statuses = batch.statuses, {}
-        for key, value in states.items():
-            self.topology.alert_state[key] = value
-        for key, value in statuses.items():
-            self.topology.company_status[key] = value
+        writes, batch.writes = batch.writes, {table: {} for table in HELD}
+        for table, held in writes.items():
+            target = getattr(self.topology, table)
+            for key, value in held.items():
+                target[key] = value
+
+    def _get(self, table: str, key: bytes) -> Value | None:
+        batch = _current.get()
+        if batch is not None and key in batch.writes[table]:
+            return batch.writes[table][key]
+        return getattr(self.topology, table).get(key)
+
+    def _put(self, table: str, key: bytes, value: Value) -> None:
+        batch = _current.get()
+        if batch is None:
+            getattr(self.topology, table)[key] = value
+        else:
+            batch.writes[table][key] = value

@@ -20,7 +20,6 @@ class FlushGate:
         self._flush = flush
         self._next: asyncio.Future[None] | None = None
         self._runner: asyncio.Task[None] | None = None
-        self.flushes = 0  # for tests
 
     async def __call__(self) -> None:
         if self._next is None:
@@ -39,5 +38,3 @@ class FlushGate:
                 batch.set_exception(exc)
             else:
                 batch.set_result(None)
-            finally:
-                self.flushes += 1

@@ -271,13 +271,13 @@ def closed_how(ticket: Ticket, closed_status_id: int = 9) -> str | None:
 
     ``closed_status_id`` is the company's configured closed status (Halo's default is 9).
     """
+    if not ticket.is_closed(frozenset({9, closed_status_id})):
+        return None
     if ticket.deleted:
         return "deleted"
-    if ticket.merged_into_id:
+    if (ticket.merged_into_id or 0) > 0:
         return "merged"
-    if ticket.has_been_closed or ticket.status_id in {9, closed_status_id}:
-        return "closed"
-    return None
+    return "closed"
 
 
 def _failure(exc: Exception) -> tuple[str, str, bool, bool]:

@@ -41,7 +41,7 @@ def sandbox_process(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, proc, timeout, log_path)
+        wait_until_answering(f"{url}/_sandbox", proc, timeout, log_path)
         yield url
     finally:
         proc.terminate()
@@ -52,16 +52,19 @@ def sandbox_process(
             proc.wait(timeout=10)
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
+def wait_until_answering(
+    url: str, proc: subprocess.Popen[bytes], timeout: float, log: Path
+) -> None:
+    """Poll ``url`` until it answers 200; RuntimeError if ``proc`` exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the sandbox exited ({proc.returncode}); see {log}")
+            raise RuntimeError(f"the process for {url} exited ({proc.returncode}); see {log}")
         with (
             contextlib.suppress(OSError, urllib.error.URLError),
-            urllib.request.urlopen(f"{url}/_sandbox", timeout=2) as resp,  # noqa: S310
+            urllib.request.urlopen(url, timeout=2) as resp,  # noqa: S310 - loopback only
         ):
             if resp.status == 200:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"the sandbox did not answer within {timeout:.0f}s; see {log}")
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s; see {log}")

@@ -65,7 +65,7 @@ def register(app: faust.App, runtime: Runtime) -> None:
             config = load_config(tables.configs.get(key))
             status = normalize_status(tables.company_status.get(key), config)
             activity = activity_newest_first(
-                activity_log.recent(tables.activity, key.decode()), ACTIVITY_SHOWN
+                activity_log.recent(tables.activity, company_id), ACTIVITY_SHOWN
             )
             html = render_page(company_id, config, status, activity, webhook_path(company_id))
             return self.html(html, status=200 if config else 404, headers=HEADERS)
