@@ -7,25 +7,32 @@ writes per event; slots cost one small record plus a tiny head. Keys: ``<company
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, Protocol
 
 SLOTS = 100
+
+
+class Slots(Protocol):
+    """Where the ring lives: a table (in the current record's partition) or a dict in tests."""
+
+    def get(self, key: bytes) -> Any: ...
+
+    def __setitem__(self, key: bytes, value: Any) -> None: ...
 
 
 def _slot_key(company: str, index: int) -> bytes:
     return f"{company}\x1f{index % SLOTS}".encode()
 
 
-def append(table: MutableMapping[bytes, Any], company: str, entry: dict[str, Any]) -> None:
-    """Store ``entry`` as the company's newest (inside an agent: writes need the current event)."""
+def append(table: Slots, company: str, entry: dict[str, Any]) -> None:
+    """Store ``entry`` as the company's newest."""
     head = table.get(company.encode())
     n = head["next"] if isinstance(head, dict) else 0
     table[_slot_key(company, n)] = entry
     table[company.encode()] = {"next": n + 1}
 
 
-def recent(table: MutableMapping[bytes, Any], company: str, limit: int = SLOTS) -> list[Any]:
+def recent(table: Slots, company: str, limit: int = SLOTS) -> list[Any]:
     """Up to ``limit`` (≤ 100) most recent entries, oldest first."""
     head = table.get(company.encode())
     if not isinstance(head, dict):

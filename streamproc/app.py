@@ -7,11 +7,17 @@ from dataclasses import dataclass, field
 
 import faust
 
+from streamproc.agents.batch import LaneStores
+from streamproc.engine.fetches import StreamprocApp
+from streamproc.engine.outbox import Outbox
+from streamproc.engine.tables import TableStore
 from streamproc.halopsa import HaloClient, HaloClientConfig, RequestObservation
 from streamproc.metrics import Metrics
 from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
 from streamproc.topology import Topology, build_topology
+
+OUTBOX_BATCH_BYTES = 512 * 1024
 
 
 @dataclass
@@ -22,6 +28,8 @@ class Runtime:
     settings: Settings
     topology: Topology
     secrets: SecretBox
+    outbox: Outbox
+    stores: LaneStores
     metrics: Metrics = field(default_factory=Metrics)
     joined: bool = False
     _halo: HaloClient | None = None
@@ -57,7 +65,7 @@ class Runtime:
 
 def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
     """A configured faust App with every topic, table, agent, timer and view registered."""
-    app = faust.App(
+    app = StreamprocApp(
         settings.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka_bootstrap_servers.split(",")],
         store="rocksdb://",
@@ -71,6 +79,8 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         consumer_auto_offset_reset="earliest",
         # Lanes await their outputs' delivery: lingering lets many lanes share one produce request.
         producer_linger=settings.producer_linger,
+        # The outbox's batches grow with the load (one in flight per partition).
+        producer_max_batch_size=OUTBOX_BATCH_BYTES,
         # Records are acked by company lanes (agents/dispatch.py); a rebalance must not wait for
         # a tenant whose Halo hangs: its unacked work is dropped and replayed by the new owner.
         stream_wait_empty=False,
@@ -88,11 +98,21 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         loghandlers=[],
     )
     assert settings.secret_key is not None, "load_settings() guarantees a secret key"
+    topology = build_topology(app, settings)
+    # Every topic has settings.partitions partitions (the worker checks at start-up).
+    outbox = Outbox(app.producer._ensure_producer, lambda topic: settings.partitions)
     runtime = Runtime(
         app=app,
         settings=settings,
-        topology=build_topology(app, settings),
+        topology=topology,
         secrets=SecretBox(settings.secret_key),
+        outbox=outbox,
+        stores=LaneStores(
+            alert_state=TableStore(topology.alert_state, outbox),
+            company_status=TableStore(topology.company_status, outbox),
+            configs=TableStore(topology.configs, outbox),
+            activity=TableStore(topology.activity, outbox),
+        ),
     )
 
     from streamproc.agents import register_agents

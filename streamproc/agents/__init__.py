@@ -1,10 +1,11 @@
-"""faust agents and timers: decode (guarded) → pure core → write state and emit."""
+"""Intake, company lanes and timers: decode (guarded) → pure core → write state and emit."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from streamproc.agents.dispatch import CompanyDispatcher, Handler
+from streamproc.agents.intake import FetchIntake, InputRecord
 from streamproc.agents.pipeline import Pipeline
 from streamproc.agents.sweep import Sweeper
 from streamproc.topology import ALERTS, INTEGRATION_CONFIG, MANUAL_WARNINGS, TICKET_OBSERVATIONS
@@ -13,14 +14,16 @@ if TYPE_CHECKING:
     import faust
 
     from streamproc.app import Runtime
+    from streamproc.engine.fetches import StreamprocApp
 
 
-def register_agents(app: faust.App, runtime: Runtime) -> None:
-    """Attach every agent and timer of the worker to ``app``.
+def register_agents(app: StreamprocApp, runtime: Runtime) -> None:
+    """Attach the worker's intake, lanes and timers to ``app``.
 
-    One agent per input topic; all are keyed by company id and co-partitioned, so a company's
-    events are handled in order by the worker that owns its partition. Agents only hand records
-    to the dispatcher: each company has its own lane, so a slow tenant never stalls another.
+    The input topics are keyed by company id and co-partitioned, so a company's records are
+    handled in order by the worker that owns its partition. Whole fetches of them go to the
+    intake (no faust agent per topic: see ``engine/fetches.py``), which queues each record in
+    its company's lane: a slow tenant never stalls another.
     """
     pipeline = Pipeline(runtime)
     dispatcher = CompanyDispatcher(batch_scope=pipeline.batched.batch)
@@ -30,8 +33,12 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
         INTEGRATION_CONFIG: pipeline.on_config,
         TICKET_OBSERVATIONS: pipeline.on_observation,
     }
+    by_topic = {}
     for name, handler in handlers.items():
-        _agent(app, runtime.topic(name), name, pipeline, dispatcher, handler)
+        topic = runtime.topic(name)
+        app.topics.add(topic)  # subscribed (and co-partitioned with the tables) like an agent's
+        by_topic[topic.get_topic_name()] = _guarded(pipeline, handler)
+    app.intake = FetchIntake(app, dispatcher, by_topic, runtime.metrics)
 
     @app.on_partitions_revoked.connect
     async def _revoked(sender: faust.App, revoked: set, **_: object) -> None:
@@ -49,6 +56,13 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     app.timer(interval=runtime.settings.sweep_interval, name="closure-sweep")(sweeper.sweep)
 
 
+def _guarded(pipeline: Pipeline, handler: Handler) -> Handler:
+    async def guarded(record: InputRecord) -> None:
+        await pipeline.guarded(record, handler)
+
+    return guarded
+
+
 async def replay_uncommitted(app: faust.App, runtime: Runtime) -> None:
     """Re-read input partitions that have no committed offset yet from their start.
 
@@ -63,23 +77,3 @@ async def replay_uncommitted(app: faust.App, runtime: Runtime) -> None:
     for tp, offset in committed.items():
         if tp.topic in sources and not offset:
             await app.consumer.seek(tp, 0)
-
-
-def _agent(
-    app: faust.App,
-    topic: faust.TopicT,
-    name: str,
-    pipeline: Pipeline,
-    dispatcher: CompanyDispatcher,
-    handler: Handler,
-) -> None:
-    async def guarded(event: faust.EventT) -> None:
-        await pipeline.guarded(event, handler)
-
-    async def consume(stream: faust.StreamT) -> None:
-        # Acks are manual: a record becomes committable once its company lane handled it.
-        async for event in stream.noack().events():
-            await dispatcher.submit(event, guarded)
-
-    consume.__name__ = consume.__qualname__ = f"agent_{name.replace('.', '_').replace('-', '_')}"
-    app.agent(topic, name=f"streamproc.{name}")(consume)

@@ -7,44 +7,82 @@ round trip and two changelog writes per record. A lane therefore handles the rec
 its company as one batch: the alert states and the company status are folded in memory, the
 outputs of the whole batch are awaited together, and then each changed key is written once.
 
-Before a Halo call the batch is flushed (:meth:`BatchedTables.flush`): the pending intent of a
-create must be durable, and it may only be written after the outputs of the records before it.
+Before a Halo call the batch is flushed and the pending intent written at once, and its
+changelog record awaited (:meth:`BatchedTables.put_state_now`): the intent must be durable
+before Halo can create anything under it, and it may only be written after the outputs of the
+records before it.
+
+Tables are read and written in the partition of the record being handled (``current_record``),
+as faust does for the event being processed: a company's state lives in its partition.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from streamproc.topology import Topology
+from streamproc.core import AlertTicketState
 
 Value = dict[str, Any]
 
 
-HELD = ("alert_state", "company_status")  # the topology tables whose writes a batch holds back
+class Store(Protocol):
+    """A table by partition (``engine.tables.TableStore``); values are JSON bytes."""
+
+    def get(self, partition: int | None, key: bytes) -> bytes | None: ...
+
+    def put(self, partition: int, key: bytes, value: bytes) -> Awaitable[None]: ...
+
+    def delete(self, partition: int, key: bytes) -> Awaitable[None]: ...
+
+
+@dataclass(frozen=True)
+class LaneStores:
+    """The tables a lane writes."""
+
+    alert_state: Store
+    company_status: Store
+    configs: Store
+    activity: Store
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _state_json(state: AlertTicketState) -> bytes:
+    return state.model_dump_json().encode()
 
 
 @dataclass
 class Batch:
-    writes: dict[str, dict[bytes, Value]] = field(
-        default_factory=lambda: {table: {} for table in HELD}
+    # (store, key) → (partition, value, encoder): the latest value wins
+    writes: dict[tuple[int, bytes], tuple[Store, int, Any, Callable[[Any], bytes]]] = field(
+        default_factory=dict
     )
     deliveries: list[Awaitable[Any]] = field(default_factory=list)
 
 
 _current: ContextVar[Batch | None] = ContextVar("streamproc_batch", default=None)
+current_record: ContextVar[Any] = ContextVar("streamproc_record", default=None)
+
+
+def current_partition() -> int | None:
+    """The partition of the record being handled (None outside a lane)."""
+    record = current_record.get()
+    return None if record is None else record.message.partition
 
 
 class BatchedTables:
-    """The alert-state and company-status tables as seen through the running batch (if any)."""
+    """The lane's tables as seen through the running batch (if any)."""
 
-    def __init__(self, topology: Topology) -> None:
-        self.topology = topology
+    def __init__(self, stores: LaneStores) -> None:
+        self.stores = stores
 
     @contextlib.asynccontextmanager
     async def batch(self) -> AsyncIterator[Batch]:
@@ -57,23 +95,65 @@ class BatchedTables:
         finally:
             _current.reset(token)
 
-    def state(self, key: bytes) -> Value | None:
-        return self._get("alert_state", key)
+    # Alert states (and warning marks, JSON dicts, in the same table).
 
-    def put_state(self, key: bytes, value: Value) -> None:
+    def state(self, key: bytes) -> AlertTicketState | None:
+        held = self._held(self.stores.alert_state, key)
+        if held is not None:
+            return held
+        raw = self.stores.alert_state.get(current_partition(), key)
+        return AlertTicketState.model_validate_json(raw) if raw else None
+
+    def put_state(self, key: bytes, state: AlertTicketState) -> None:
         """Store an alert state that may mark events handled (written after the deliveries)."""
-        self._put("alert_state", key, value)
+        self._put(self.stores.alert_state, key, state, _state_json)
 
-    async def put_state_now(self, key: bytes, value: Value) -> None:
-        """Flush the batch, then write ``value`` at once (a pending intent before a Halo call)."""
+    async def put_state_now(self, key: bytes, state: AlertTicketState) -> None:
+        """Flush the batch, then write ``state`` and wait until its changelog record is in Kafka.
+
+        A pending intent before a Halo call: after a crash, the replayed event must find it.
+        """
         await self.flush()
-        self.topology.alert_state[key] = value
+        store = self.stores.alert_state
+        await store.put(self._partition(), key, _state_json(state))
+
+    def marks(self, key: bytes) -> Value | None:
+        held = self._held(self.stores.alert_state, key)
+        if held is not None:
+            return held
+        raw = self.stores.alert_state.get(current_partition(), key)
+        return json.loads(raw) if raw else None
+
+    def put_marks(self, key: bytes, value: Value) -> None:
+        self._put(self.stores.alert_state, key, value, _json)
+
+    # Company status and the tables written at once.
 
     def status(self, key: bytes) -> Value | None:
-        return self._get("company_status", key)
+        held = self._held(self.stores.company_status, key)
+        if held is not None:
+            return held
+        raw = self.stores.company_status.get(current_partition(), key)
+        return json.loads(raw) if raw else None
 
     def put_status(self, key: bytes, value: Value) -> None:
-        self._put("company_status", key, value)
+        self._put(self.stores.company_status, key, value, _json)
+
+    def config_json(self, key: bytes) -> bytes | None:
+        """The company's stored config (JSON bytes), from its partition when in a lane."""
+        return self.stores.configs.get(current_partition(), key)
+
+    def write_now(self, store: Store, key: bytes, value: Any) -> None:
+        """Write JSON ``value`` (None: delete) at once; not held back by the batch."""
+        partition = self._partition()
+        delivery = (
+            store.delete(partition, key)
+            if value is None
+            else store.put(partition, key, _json(value))
+        )
+        self._count(delivery)
+
+    # Deliveries.
 
     async def delivered(self, delivery: Awaitable[Any]) -> None:
         """Count ``delivery`` in: awaited with the batch (at once when there is no batch)."""
@@ -92,21 +172,32 @@ class BatchedTables:
         if deliveries:
             # Shielded: a lane cancelled in a rebalance must not cancel the producer's futures.
             await asyncio.shield(asyncio.gather(*deliveries))
-        writes, batch.writes = batch.writes, {table: {} for table in HELD}
-        for table, held in writes.items():
-            target = getattr(self.topology, table)
-            for key, value in held.items():
-                target[key] = value
+        writes, batch.writes = batch.writes, {}
+        for (_, key), (store, partition, value, encode) in writes.items():
+            self._count(store.put(partition, key, encode(value)))
 
-    def _get(self, table: str, key: bytes) -> Value | None:
-        batch = _current.get()
-        if batch is not None and key in batch.writes[table]:
-            return batch.writes[table][key]
-        return getattr(self.topology, table).get(key)
+    @staticmethod
+    def _count(delivery: Awaitable[Any]) -> None:
+        """Table writes are not awaited by the lane (faust's were not either); the outbox logs
+        a failed one."""
 
-    def _put(self, table: str, key: bytes, value: Value) -> None:
+    def _held(self, store: Store, key: bytes) -> Any:
         batch = _current.get()
         if batch is None:
-            getattr(self.topology, table)[key] = value
+            return None
+        held = batch.writes.get((id(store), key))
+        return None if held is None else held[2]
+
+    def _put(self, store: Store, key: bytes, value: Any, encode: Callable[[Any], bytes]) -> None:
+        batch = _current.get()
+        if batch is None:
+            self._count(store.put(self._partition(), key, encode(value)))
         else:
-            batch.writes[table][key] = value
+            batch.writes[(id(store), key)] = (store, self._partition(), value, encode)
+
+    @staticmethod
+    def _partition() -> int:
+        partition = current_partition()
+        if partition is None:
+            raise RuntimeError("tables are written only while a lane handles a record")
+        return partition

@@ -20,18 +20,30 @@ import asyncio
 import contextlib
 import heapq
 import logging
-import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-import faust
-from faust.streams import _current_event  # the context tables read to know the partition
 from faust.types import TP
+
+from streamproc.agents.batch import current_record
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[faust.EventT], Awaitable[None]]
+
+class Record(Protocol):
+    """An input record (``agents.intake.InputRecord``): its company key, Kafka message, ack."""
+
+    message: Any
+
+    @property
+    def key(self) -> bytes | None: ...
+
+    def ack(self) -> None: ...
+
+
+Handler = Callable[[Any], Awaitable[None]]
 BatchScope = Callable[[], AbstractAsyncContextManager[object]]
 
 
@@ -39,7 +51,7 @@ BatchScope = Callable[[], AbstractAsyncContextManager[object]]
 class _Lane:
     """One company's queue of (event, handler), the partitions it holds, and its drain task."""
 
-    queue: asyncio.Queue[tuple[faust.EventT, Handler]]
+    queue: asyncio.Queue[tuple[Record, Handler]]
     task: asyncio.Task[None] | None = None
     partitions: dict[TP, int] = field(default_factory=dict)  # tp → records queued or in flight
 
@@ -49,12 +61,12 @@ class InOrderAcks:
 
     def __init__(self) -> None:
         self._in_flight: dict[TP, list[int]] = {}  # min-heap of offsets (a replay may repeat one)
-        self._finished: dict[TP, dict[int, list[faust.EventT]]] = {}
+        self._finished: dict[TP, dict[int, list[Record]]] = {}
 
-    def track(self, event: faust.EventT) -> None:
+    def track(self, event: Record) -> None:
         heapq.heappush(self._in_flight.setdefault(event.message.tp, []), event.message.offset)
 
-    def done(self, event: faust.EventT) -> None:
+    def done(self, event: Record) -> None:
         """``event`` was handled: ack it, and the finished records it was holding back."""
         tp, offset = event.message.tp, event.message.offset
         heap = self._in_flight.get(tp)
@@ -100,18 +112,25 @@ class CompanyDispatcher:
         """Records waiting or in flight across all companies (for metrics and tests)."""
         return sum(sum(lane.partitions.values()) for lane in self._lanes.values())
 
-    async def submit(self, event: faust.EventT, handler: Handler) -> None:
-        """Queue ``event`` behind the company's earlier records (waits when that queue is full)."""
-        company = event.key or b""
+    def submit(self, record: Record, handler: Handler) -> Awaitable[None] | None:
+        """Queue ``record`` behind the company's earlier records.
+
+        Returns ``None``, or an awaitable to wait on when the company's queue is full.
+        """
+        company = record.key or b""
         lane = self._lanes.get(company)
         if lane is None:
             lane = self._lanes[company] = _Lane(asyncio.Queue(self.max_queued))
-        tp = event.message.tp
+        tp = record.message.tp
         lane.partitions[tp] = lane.partitions.get(tp, 0) + 1
-        self.acks.track(event)
+        self.acks.track(record)
         if lane.task is None or lane.task.done():
             lane.task = asyncio.create_task(self._drain(company, lane), name=f"company:{company!r}")
-        await lane.queue.put((event, handler))
+        try:
+            lane.queue.put_nowait((record, handler))
+        except asyncio.QueueFull:
+            return lane.queue.put((record, handler))
+        return None
 
     async def _drain(self, company: bytes, lane: _Lane) -> None:
         """Handle the company's records in order, in batches of what is queued (see batch.py)."""
@@ -121,18 +140,18 @@ class CompanyDispatcher:
                 batch.append(lane.queue.get_nowait())
             try:
                 async with self.batch_scope():
-                    for event, handler in batch:
-                        _current_event.set(weakref.ref(event))
-                        await handler(event)
+                    for record, handler in batch:
+                        current_record.set(record)
+                        await handler(record)
             except Exception:  # e.g. an output not delivered: not acked, so replayed later
                 log.exception("company %r: a batch of %d records failed", company, len(batch))
                 continue
             finally:
-                _current_event.set(None)
-                for event, _ in batch:
-                    _forget(lane, event.message.tp)
-            for event, _ in batch:
-                self.acks.done(event)
+                current_record.set(None)
+                for record, _ in batch:
+                    _forget(lane, record.message.tp)
+            for record, _ in batch:
+                self.acks.done(record)
 
     async def revoke(self, revoked: Iterable[TP]) -> None:
         """Cancel and drop the work of companies that hold records of revoked partitions."""
@@ -145,6 +164,8 @@ class CompanyDispatcher:
                 lane.task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await lane.task
+            while not lane.queue.empty():  # lets a submit waiting for room go on (its record
+                lane.queue.get_nowait()  # is dropped with the rest: replayed by the new owner)
         if doomed:
             log.info("rebalance: dropped in-flight work of %d companies", len(doomed))
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from streamproc import activity_log
-from streamproc.agents.batch import BatchedTables
+from streamproc.agents.batch import BatchedTables, Store, current_partition
 from streamproc.contracts import dead_letter, encode
 from streamproc.core import EmitActivity, EmitCommand, EmitResult
 from streamproc.core.status import apply_result
@@ -15,9 +16,22 @@ from streamproc.topology import ACTIVITY_FEED, ALERT_COMMANDS, DEAD_LETTER, TICK
 if TYPE_CHECKING:
     from datetime import datetime
 
-    import faust
-
+    from streamproc.agents.intake import InputRecord
     from streamproc.app import Runtime
+
+
+class ActivityView:
+    """The activity table in the current record's partition, as ``activity_log`` writes it."""
+
+    def __init__(self, batched: BatchedTables, store: Store) -> None:
+        self.batched, self.store = batched, store
+
+    def get(self, key: bytes) -> Any:
+        raw = self.store.get(current_partition(), key)
+        return json.loads(raw) if raw else None
+
+    def __setitem__(self, key: bytes, value: Any) -> None:
+        self.batched.write_now(self.store, key, value)
 
 
 class Outputs:
@@ -27,36 +41,35 @@ class Outputs:
         self.runtime = runtime
         self.tables = runtime.topology
         self.batched = batched
+        self.activity = ActivityView(batched, runtime.stores.activity)
 
-    async def emit(self, action: EmitResult | EmitCommand | EmitActivity) -> Awaitable[Any]:
+    def emit(self, action: EmitResult | EmitCommand | EmitActivity) -> Awaitable[Any]:
         """Publish one Emit* action; returns its delivery (to await before marking handled).
 
-        Called inside an agent: table updates need the current event.
+        Called in a company lane: table updates need the current record.
         """
         m = self.runtime.metrics
         if isinstance(action, EmitResult):
             result = action.result
-            delivery = await self._send(TICKET_RESULTS, result.company_id, encode(result))
+            delivery = self._send(TICKET_RESULTS, result.company_id, encode(result))
             key = result.company_id.encode()
             self.batched.put_status(key, apply_result(self.batched.status(key), result))
             m.results.labels(result.outcome, result.reason).inc()
         elif isinstance(action, EmitCommand):
             command = action.command
-            delivery = await self._send(ALERT_COMMANDS, command.company_id, encode(command))
+            delivery = self._send(ALERT_COMMANDS, command.company_id, encode(command))
             m.commands.labels(command.command).inc()
         else:
             entry = action.entry
-            delivery = await self._send(ACTIVITY_FEED, entry.company_id, encode(entry))
-            activity_log.append(
-                self.tables.activity, entry.company_id, entry.model_dump(mode="json")
-            )
+            delivery = self._send(ACTIVITY_FEED, entry.company_id, encode(entry))
+            activity_log.append(self.activity, entry.company_id, entry.model_dump(mode="json"))
         return delivery
 
     async def dead_letter(
-        self, event: faust.EventT, *, error: str, error_kind: str, now: datetime
+        self, record: InputRecord, *, error: str, error_kind: str, now: datetime
     ) -> None:
         """Send the raw record with the reason to the dead-letter topic (nothing is dropped)."""
-        message = event.message
+        message = record.message
         record = dead_letter(
             source_topic=message.topic,
             partition=message.partition,
@@ -72,11 +85,8 @@ class Outputs:
         )
         self.runtime.metrics.dead_letters.labels(message.topic, error_kind).inc()
 
-    async def _send(self, topic: str, company_id: str, value: bytes) -> Awaitable[Any]:
-        # Straight to the producer: not attached to the event (faust would publish attachments
-        # only at commit time, after the state that marks the event handled may already be in
-        # the changelog), and without faust's per-message channel bookkeeping.
+    def _send(self, topic: str, company_id: str, value: bytes) -> Awaitable[Any]:
+        # To the outbox, not attached to the record: faust would publish attachments only at
+        # commit time, after the state that marks the record handled may be in the changelog.
         name = self.runtime.topic(topic).get_topic_name()
-        return await self.runtime.app.producer.send(
-            name, company_id.encode(), value, None, None, None
-        )
+        return self.runtime.outbox.append(name, company_id.encode(), value)

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from streamproc.agents.batch import BatchedTables
-from streamproc.agents.flush_gate import FlushGate
 from streamproc.agents.halo_executor import HaloExecutor
 from streamproc.agents.outputs import Outputs
 from streamproc.contracts import (
@@ -26,7 +25,6 @@ from streamproc.contracts import (
 )
 from streamproc.core import (
     Action,
-    AlertTicketState,
     CloseTicket,
     Decision,
     EmitActivity,
@@ -46,8 +44,7 @@ from streamproc.core.outputs import activity as activity_action
 from streamproc.core.status import apply_config
 
 if TYPE_CHECKING:
-    import faust
-
+    from streamproc.agents.intake import InputRecord
     from streamproc.app import Runtime
 
 log = logging.getLogger(__name__)
@@ -62,30 +59,30 @@ def now() -> datetime:
 
 
 class Pipeline:
-    """Per-worker handlers for each input topic; called from agents with a current event."""
+    """Per-worker handlers for each input topic; called in company lanes, one record at a time."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.tables = runtime.topology
-        self.batched = BatchedTables(runtime.topology)
+        self.batched = BatchedTables(runtime.stores)
         self.outputs = Outputs(runtime, self.batched)
         self.halo = HaloExecutor(runtime)
-        self.flush_producer = FlushGate(lambda: runtime.app.producer.flush())
-        self._configs: dict[str, tuple[tuple[Any, ...], IntegrationConfig]] = {}
+        self._configs: dict[str, tuple[bytes, IntegrationConfig]] = {}
 
     async def guarded(
-        self, event: faust.EventT, handler: Callable[[faust.EventT], Awaitable[None]]
+        self, record: InputRecord, handler: Callable[[InputRecord], Awaitable[None]]
     ) -> None:
         """Run ``handler``; bad input or an unexpected error becomes a dead letter."""
-        self.runtime.metrics.events_consumed.labels(event.message.topic).inc()
         try:
-            await handler(event)
+            await handler(record)
         except ContractError as exc:
-            await self.outputs.dead_letter(event, error=exc.message, error_kind=exc.kind, now=now())
-        except Exception as exc:  # keep consuming: the record is kept in the dead-letter topic
-            log.exception("failed to handle %s[%s]@%s", *_where(event))
             await self.outputs.dead_letter(
-                event,
+                record, error=exc.message, error_kind=exc.kind, now=now()
+            )
+        except Exception as exc:  # keep consuming: the record is kept in the dead-letter topic
+            log.exception("failed to handle %s[%s]@%s", *_where(record))
+            await self.outputs.dead_letter(
+                record,
                 error=f"{type(exc).__name__} while handling the record: {exc}"[:2000],
                 error_kind="processing_error",
                 now=now(),
@@ -94,49 +91,47 @@ class Pipeline:
     def config(self, company_id: str) -> IntegrationConfig | None:
         """The company's current integration config (None when not configured).
 
-        Parsed configs are memoised per company and content: every event needs one.
+        Parsed configs are memoised per company and stored bytes: every event needs one.
         """
-        raw = self.tables.configs.get(company_id.encode())
+        raw = self.batched.config_json(company_id.encode())
         if not raw:
             return None
-        version = tuple(sorted(raw.items()))  # flat JSON: str/int/bool/None values
         cached = self._configs.get(company_id)
-        if cached is None or cached[0] != version:
-            cached = (version, IntegrationConfig.model_validate(raw))
+        if cached is None or cached[0] != raw:
+            cached = (raw, IntegrationConfig.model_validate_json(raw))
             self._configs[company_id] = cached
         return cached[1]
 
-    async def on_alert(self, event: faust.EventT) -> None:
+    async def on_alert(self, record: InputRecord) -> None:
         """A Watchman alert lifecycle event."""
-        alert = decode_event(AlertEvent, event.value)
+        alert = decode_event(AlertEvent, record.value)
         key = state_key(alert.company_id, alert.alert.id).encode()
-        raw = self.batched.state(key)
-        state = AlertTicketState.model_validate(raw) if raw else None
         config = self.config(alert.company_id)
-        await self.apply(key, decide(state, alert, config, now()), config)
+        await self.apply(key, decide(self.batched.state(key), alert, config, now()), config)
 
-    async def on_warning(self, event: faust.EventT) -> None:
+    async def on_warning(self, record: InputRecord) -> None:
         """A manual warning: a ticket directly (a replayed warning event is a no-op)."""
-        warning = decode_event(ManualWarning, event.value)
+        warning = decode_event(ManualWarning, record.value)
         key = state_key(warning.company_id, f"\x00warning/{warning.warning.id}").encode()
-        handled = (self.batched.state(key) or {}).get("handled_event_ids", [])
+        handled = (self.batched.marks(key) or {}).get("handled_event_ids", [])
         if warning.event_id in handled:
             return  # its result was published before a crash or rebalance replayed it
         config = self.config(warning.company_id)
         await self.apply(None, decide_warning(config, warning, now()), config)
         handled = [*handled, warning.event_id][-RECENT_WARNING_EVENTS:]
-        self.batched.put_state(key, {"handled_event_ids": handled})
+        self.batched.put_marks(key, {"handled_event_ids": handled})
 
-    async def on_config(self, event: faust.EventT) -> None:
+    async def on_config(self, record: InputRecord) -> None:
         """A saved (or removed: tombstone) integration config for the key's company."""
-        company = (event.key or b"").decode("utf-8", errors="replace")
-        if event.value is None:
+        company = (record.key or b"").decode("utf-8", errors="replace")
+        if record.value is None:
             config = None
-            self.tables.configs.pop(company.encode(), None)
+            self.batched.write_now(self.runtime.stores.configs, company.encode(), None)
         else:
-            config = decode_event(IntegrationConfig, event.value)
+            config = decode_event(IntegrationConfig, record.value)
             company = config.company_id
-            self.tables.configs[company.encode()] = config.model_dump(mode="json")
+            stored = config.model_dump(mode="json")
+            self.batched.write_now(self.runtime.stores.configs, company.encode(), stored)
         status_key = company.encode()
         self.batched.put_status(status_key, apply_config(self.batched.status(status_key), config))
         text = (
@@ -144,15 +139,15 @@ class Pipeline:
             if config is None
             else f"HaloPSA integration saved ({'enabled' if config.enabled else 'disabled'})."
         )
-        event_id = f"config-{event.message.partition}-{event.message.offset}"
+        event_id = f"config-{record.message.partition}-{record.message.offset}"
         entry = activity_action(
             "info", "config_changed", text, company_id=company, event_id=event_id, now=now()
         )
-        await self.outputs.emit(entry)
+        await self.batched.delivered(self.outputs.emit(entry))
 
-    async def on_observation(self, event: faust.EventT) -> None:
+    async def on_observation(self, record: InputRecord) -> None:
         """The sweep or a webhook saw a ticket change in Halo: apply it to the alert's state."""
-        obs = _observation(event)
+        obs = _observation(record)
         await self.batched.flush()  # the lookup below reads the tables themselves
         company = obs["company_id"]
         config = self.config(company)
@@ -162,8 +157,9 @@ class Pipeline:
         key = self._state_key_for(company, obs.get("alert_id"), ticket_id)
         if key is None:
             return  # not one of our tickets (or no longer tracked)
-        state = AlertTicketState.model_validate(self.tables.alert_state[key])
-        event_id = f"obs-{event.message.partition}-{event.message.offset}"
+        state = self.batched.state(key)
+        assert state is not None, "_state_key_for found it"
+        event_id = f"obs-{record.message.partition}-{record.message.offset}"
         if obs.get("how"):
             outcome = HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how=obs["how"])
         else:  # a webhook hint: Halo is the truth
@@ -175,7 +171,7 @@ class Pipeline:
     def _state_key_for(self, company: str, alert_id: str | None, ticket: int) -> bytes | None:
         if alert_id:
             key = state_key(company, alert_id).encode()
-            return key if self.tables.alert_state.get(key) else None
+            return key if self.batched.state(key) else None
         prefix = state_key(company, "").encode()
         for key, value in self.tables.alert_state.items():
             if key.startswith(prefix) and value.get("halo_ticket_id") == ticket:
@@ -197,22 +193,22 @@ class Pipeline:
         )
         if halo_first:
             if key is not None and state is not None:
-                await self.batched.put_state_now(key, state.model_dump(mode="json"))
+                await self.batched.put_state_now(key, state)
             else:
                 await self.batched.flush()
             for action in decision.actions:
                 await self._execute(key, action, config)
             return
         for action in decision.actions:
-            await self.batched.delivered(await self.outputs.emit(action))
+            await self.batched.delivered(self.outputs.emit(action))
         if key is not None and state is not None:
-            self.batched.put_state(key, state.model_dump(mode="json"))
+            self.batched.put_state(key, state)
 
     async def _execute(
         self, key: bytes | None, action: Action, config: IntegrationConfig | None
     ) -> None:
         if isinstance(action, EmitResult | EmitCommand | EmitActivity):
-            await self.batched.delivered(await self.outputs.emit(action))
+            await self.batched.delivered(self.outputs.emit(action))
             return
         assert config is not None, "the core asks for Halo actions only with a usable config"
         if isinstance(action, OpenWarningTicket):
@@ -220,12 +216,9 @@ class Pipeline:
             await self.apply(None, evolve_warning(warning_outcome, now()), config)
             return
         assert key is not None
-        if isinstance(action, OpenTicket | ResolvePendingTicket):
-            # The pending intent must be durable before Halo can create anything under it:
-            # after a crash the redelivered event then finds it and looks the ticket up.
-            await self.flush_producer()
         outcome = await self.retrying(action, config)
-        latest = AlertTicketState.model_validate(self.batched.state(key))
+        latest = self.batched.state(key)
+        assert latest is not None, "apply wrote the state before its Halo actions"
         await self.apply(key, evolve(latest, outcome, now()), config)
 
     async def retrying(self, action: HaloAction, config: IntegrationConfig) -> Any:
@@ -275,17 +268,17 @@ class Pipeline:
             now=now(),
             alert_id=getattr(action, "alert_id", None),
         )
-        await self.outputs.emit(entry)
+        await self.batched.delivered(self.outputs.emit(entry))
 
 
 HaloAction = OpenTicket | ResolvePendingTicket | CloseTicket | OpenWarningTicket
 
 
-def _observation(event: faust.EventT) -> dict[str, Any]:
+def _observation(record: InputRecord) -> dict[str, Any]:
     import json
 
     try:
-        obs = json.loads(event.value)
+        obs = json.loads(record.value)
     except (TypeError, ValueError) as exc:
         raise ContractError("invalid_json", f"observation is not JSON: {exc}") from None
     if not isinstance(obs, dict) or not obs.get("company_id") or not obs.get("halo_ticket_id"):
@@ -293,5 +286,5 @@ def _observation(event: faust.EventT) -> dict[str, Any]:
     return obs
 
 
-def _where(event: faust.EventT) -> tuple[str, int, int]:
-    return event.message.topic, event.message.partition, event.message.offset
+def _where(record: InputRecord) -> tuple[str, int, int]:
+    return record.message.topic, record.message.partition, record.message.offset

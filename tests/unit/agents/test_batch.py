@@ -3,15 +3,70 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from types import SimpleNamespace
 
 import pytest
 
-from streamproc.agents.batch import BatchedTables
+from streamproc.agents.batch import BatchedTables, LaneStores, current_record
+from streamproc.core import AlertTicketState
 
 
-def tables() -> BatchedTables:
-    return BatchedTables(SimpleNamespace(alert_state={}, company_status={}))  # type: ignore[arg-type]
+class FakeStore:
+    """A table by partition; ``put`` returns a future that ``arrive()`` resolves (or at once)."""
+
+    def __init__(self, *, immediate: bool = True) -> None:
+        self.data: dict[tuple[int, bytes], bytes] = {}
+        self.puts: list[bytes] = []
+        self.immediate = immediate
+        self.pending: list[asyncio.Future[None]] = []
+
+    def get(self, partition: int | None, key: bytes) -> bytes | None:
+        return self.data.get((partition, key))
+
+    def put(self, partition: int, key: bytes, value: bytes) -> asyncio.Future[None]:
+        self.data[(partition, key)] = value
+        self.puts.append(key)
+        future = asyncio.get_running_loop().create_future()
+        if self.immediate:
+            future.set_result(None)
+        else:
+            self.pending.append(future)
+        return future
+
+    def delete(self, partition: int, key: bytes) -> asyncio.Future[None]:
+        self.data.pop((partition, key), None)
+        return self.put(partition, key, b"null")
+
+    def value(self, key: bytes, partition: int = 0) -> object:
+        raw = self.data.get((partition, key))
+        return None if raw is None else json.loads(raw)
+
+
+def tables(**kw) -> BatchedTables:
+    return BatchedTables(
+        LaneStores(
+            alert_state=FakeStore(**kw),
+            company_status=FakeStore(),
+            configs=FakeStore(),
+            activity=FakeStore(),
+        )
+    )
+
+
+def handling(partition: int = 0) -> None:
+    current_record.set(SimpleNamespace(message=SimpleNamespace(partition=partition)))
+
+
+def state(alert: str = "a1", **kw) -> AlertTicketState:
+    return AlertTicketState(company_id="c1", alert_id=alert, **kw)
+
+
+@pytest.fixture(autouse=True)
+def _in_a_lane():
+    handling(0)
+    yield
+    current_record.set(None)
 
 
 async def test_states_wait_for_the_batch_deliveries() -> None:
@@ -19,34 +74,26 @@ async def test_states_wait_for_the_batch_deliveries() -> None:
     delivery = asyncio.get_running_loop().create_future()
     async with t.batch():
         await t.delivered(delivery)
-        t.put_state(b"c1/a1", {"handled_event_ids": ["e1"]})
+        t.put_state(b"c1/a1", state(recent_event_ids=("e1",)))
         t.put_status(b"c1", {"events_consumed": 1})
-        assert t.state(b"c1/a1") == {"handled_event_ids": ["e1"]}  # the batch sees its own write
-        assert t.topology.alert_state == {}
+        assert t.state(b"c1/a1") == state(recent_event_ids=("e1",))  # the batch sees its write
+        assert t.stores.alert_state.data == {}
         flushing = asyncio.create_task(t.flush())
         await asyncio.sleep(0.01)
-        assert t.topology.alert_state == {}  # the result is not delivered yet
+        assert t.stores.alert_state.data == {}  # the result is not delivered yet
         delivery.set_result(None)
         await flushing
-    assert t.topology.alert_state == {b"c1/a1": {"handled_event_ids": ["e1"]}}
-    assert t.topology.company_status == {b"c1": {"events_consumed": 1}}
+    assert t.stores.alert_state.value(b"c1/a1")["recent_event_ids"] == ["e1"]
+    assert t.stores.company_status.value(b"c1") == {"events_consumed": 1}
 
 
 async def test_a_key_written_twice_in_a_batch_is_written_once_with_the_last_value() -> None:
     t = tables()
-    writes = []
-
-    class Recording(dict):
-        def __setitem__(self, key, value):
-            writes.append(key)
-            super().__setitem__(key, value)
-
-    t.topology.alert_state = Recording()
     async with t.batch():
-        t.put_state(b"k", {"n": 1})
-        t.put_state(b"k", {"n": 2})
-    assert writes == [b"k"]
-    assert t.topology.alert_state[b"k"] == {"n": 2}
+        t.put_state(b"k", state(intent_attempts=1))
+        t.put_state(b"k", state(intent_attempts=2))
+    assert t.stores.alert_state.puts == [b"k"]
+    assert t.state(b"k") == state(intent_attempts=2)
 
 
 async def test_a_cancelled_or_failed_batch_writes_nothing() -> None:
@@ -54,12 +101,12 @@ async def test_a_cancelled_or_failed_batch_writes_nothing() -> None:
 
     async def failing() -> None:
         async with t.batch():
-            t.put_state(b"k", {"n": 1})
+            t.put_state(b"k", state())
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
         await failing()
-    assert t.topology.alert_state == {}
+    assert t.stores.alert_state.data == {}
 
 
 async def test_an_undelivered_output_keeps_the_state_unwritten() -> None:
@@ -70,28 +117,47 @@ async def test_an_undelivered_output_keeps_the_state_unwritten() -> None:
     async def undelivered() -> None:
         async with t.batch():
             await t.delivered(failed)
-            t.put_state(b"k", {"handled_event_ids": ["e1"]})
+            t.put_state(b"k", state(recent_event_ids=("e1",)))
 
     with pytest.raises(ConnectionError):
         await undelivered()
-    assert t.topology.alert_state == {}  # the record is replayed, its result sent again
+    assert t.stores.alert_state.data == {}  # the record is replayed, its result sent again
 
 
-async def test_a_pending_intent_is_written_after_the_earlier_records_of_the_batch() -> None:
-    t = tables()
+async def test_a_pending_intent_follows_the_earlier_records_and_is_durable_before_returning():
+    t = tables(immediate=False)
     delivery = asyncio.get_running_loop().create_future()
     delivery.set_result(None)
     async with t.batch():
         await t.delivered(delivery)
-        t.put_state(b"c1/a1", {"handled_event_ids": ["e1"]})
-        await t.put_state_now(b"c1/a2", {"status": "pending"})
-        assert t.topology.alert_state == {
-            b"c1/a1": {"handled_event_ids": ["e1"]},
-            b"c1/a2": {"status": "pending"},
-        }
+        t.put_state(b"c1/a1", state(recent_event_ids=("e1",)))
+        writing = asyncio.create_task(t.put_state_now(b"c1/a2", state("a2", status="pending")))
+        await asyncio.sleep(0.01)
+        assert t.stores.alert_state.puts == [b"c1/a1", b"c1/a2"]  # in this order
+        assert not writing.done(), "returns only once the intent's changelog record arrived"
+        for future in t.stores.alert_state.pending:
+            future.set_result(None)
+        await writing
+    assert t.state(b"c1/a2").status == "pending"
 
 
 async def test_without_a_batch_writes_are_immediate() -> None:
     t = tables()
-    t.put_state(b"k", {"n": 1})
-    assert t.topology.alert_state == {b"k": {"n": 1}}
+    t.put_status(b"k", {"n": 1})
+    assert t.stores.company_status.value(b"k") == {"n": 1}
+
+
+async def test_tables_are_read_and_written_in_the_partition_of_the_record() -> None:
+    t = tables()
+    handling(3)
+    t.put_state(b"k", state())
+    assert t.stores.alert_state.value(b"k", partition=3) is not None
+    handling(4)
+    assert t.state(b"k") is None
+
+
+async def test_writing_outside_a_lane_is_an_error() -> None:
+    t = tables()
+    current_record.set(None)
+    with pytest.raises(RuntimeError, match="only while a lane handles a record"):
+        t.put_status(b"k", {"n": 1})
