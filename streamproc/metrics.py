@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.gc_collector import GCCollector
 
 
 def _registry() -> CollectorRegistry:
@@ -18,7 +20,9 @@ class Metrics:
     registry: CollectorRegistry = field(default_factory=_registry)
 
     def __post_init__(self) -> None:
+        self._result_counters: dict[tuple[str, str], Any] = {}
         r = self.registry
+        GCCollector(registry=r)  # python_gc_*: collections and collected objects per generation
         self.events_consumed = Counter(
             "streamproc_events_consumed", "Input records consumed", ["topic"], registry=r
         )
@@ -64,3 +68,12 @@ class Metrics:
             ["topic", "partition"],
             registry=r,
         )
+
+    def count_result(self, outcome: str, reason: str) -> None:
+        """One published result (the labelled child is looked up once: results are hot)."""
+        counter = self._result_counters.get((outcome, reason))
+        if counter is None:
+            counter = self._result_counters[(outcome, reason)] = self.results.labels(
+                outcome, reason
+            )
+        counter.inc()

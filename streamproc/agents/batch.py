@@ -26,7 +26,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from streamproc.contracts import TicketResult
 from streamproc.core import AlertTicketState
+from streamproc.core.status import apply_results
 
 Value = dict[str, Any]
 
@@ -66,6 +68,7 @@ class Batch:
         default_factory=dict
     )
     deliveries: list[Awaitable[Any]] = field(default_factory=list)
+    results: dict[bytes, list[TicketResult]] = field(default_factory=dict)  # status key →
 
 
 _current: ContextVar[Batch | None] = ContextVar("streamproc_batch", default=None)
@@ -75,7 +78,7 @@ current_record: ContextVar[Any] = ContextVar("streamproc_record", default=None)
 def current_partition() -> int | None:
     """The partition of the record being handled (None outside a lane)."""
     record = current_record.get()
-    return None if record is None else record.message.partition
+    return None if record is None else record.partition
 
 
 class BatchedTables:
@@ -130,11 +133,26 @@ class BatchedTables:
     # Company status and the tables written at once.
 
     def status(self, key: bytes) -> Value | None:
+        self._fold_results(key)
         held = self._held(self.stores.company_status, key)
         if held is not None:
             return held
         raw = self.stores.company_status.get(current_partition(), key)
         return json.loads(raw) if raw else None
+
+    def count_result(self, key: bytes, result: TicketResult) -> None:
+        """Fold ``result`` into company ``key``'s status (once per batch: results are hot)."""
+        batch = _current.get()
+        if batch is None:
+            self.put_status(key, apply_results(self.status(key), (result,)))
+        else:
+            batch.results.setdefault(key, []).append(result)
+
+    def _fold_results(self, key: bytes) -> None:
+        batch = _current.get()
+        results = batch.results.pop(key, None) if batch is not None else None
+        if results:
+            self.put_status(key, apply_results(self.status(key), results))
 
     def put_status(self, key: bytes, value: Value) -> None:
         self._put(self.stores.company_status, key, value, _json)
@@ -172,6 +190,8 @@ class BatchedTables:
         if deliveries:
             # Shielded: a lane cancelled in a rebalance must not cancel the producer's futures.
             await asyncio.shield(asyncio.gather(*deliveries))
+        for key in list(batch.results):
+            self._fold_results(key)
         writes, batch.writes = batch.writes, {}
         for (_, key), (store, partition, value, encode) in writes.items():
             self._count(store.put(partition, key, encode(value)))

@@ -33,12 +33,11 @@ log = logging.getLogger(__name__)
 
 
 class Record(Protocol):
-    """An input record (``agents.intake.InputRecord``): its company key, Kafka message, ack."""
+    """An input record (``agents.intake.InputRecord``): its company key, position and ack."""
 
-    message: Any
-
-    @property
-    def key(self) -> bytes | None: ...
+    key: bytes | None
+    tp: TP
+    offset: int
 
     def ack(self) -> None: ...
 
@@ -64,11 +63,11 @@ class InOrderAcks:
         self._finished: dict[TP, dict[int, list[Record]]] = {}
 
     def track(self, event: Record) -> None:
-        heapq.heappush(self._in_flight.setdefault(event.message.tp, []), event.message.offset)
+        heapq.heappush(self._in_flight.setdefault(event.tp, []), event.offset)
 
     def done(self, event: Record) -> None:
         """``event`` was handled: ack it, and the finished records it was holding back."""
-        tp, offset = event.message.tp, event.message.offset
+        tp, offset = event.tp, event.offset
         heap = self._in_flight.get(tp)
         if heap is None:
             return  # its partition was revoked meanwhile: the new owner replays it
@@ -98,19 +97,32 @@ class CompanyDispatcher:
         self,
         *,
         max_queued_per_company: int = 5000,
+        max_queued: int = 10_000,
         max_batch: int = 200,
         batch_scope: BatchScope | None = None,
     ) -> None:
-        self.max_queued = max_queued_per_company
+        self.max_queued_per_company = max_queued_per_company
+        self.max_queued = max_queued
         self.max_batch = max_batch
         self.batch_scope = batch_scope or contextlib.nullcontext
         self._lanes: dict[bytes, _Lane] = {}
+        self._progress = asyncio.Event()  # set when records finished or lanes were dropped
         self.acks = InOrderAcks()
 
     @property
     def queued(self) -> int:
         """Records waiting or in flight across all companies (for metrics and tests)."""
         return sum(sum(lane.partitions.values()) for lane in self._lanes.values())
+
+    async def room(self) -> None:
+        """Wait while ``max_queued`` records or more are queued or in flight.
+
+        The intake waits here after each fetch: a backlog is left in Kafka instead of in
+        memory, where every queued record would cost the garbage collector time.
+        """
+        while self.queued >= self.max_queued:
+            self._progress.clear()
+            await self._progress.wait()
 
     def submit(self, record: Record, handler: Handler) -> Awaitable[None] | None:
         """Queue ``record`` behind the company's earlier records.
@@ -120,8 +132,8 @@ class CompanyDispatcher:
         company = record.key or b""
         lane = self._lanes.get(company)
         if lane is None:
-            lane = self._lanes[company] = _Lane(asyncio.Queue(self.max_queued))
-        tp = record.message.tp
+            lane = self._lanes[company] = _Lane(asyncio.Queue(self.max_queued_per_company))
+        tp = record.tp
         lane.partitions[tp] = lane.partitions.get(tp, 0) + 1
         self.acks.track(record)
         if lane.task is None or lane.task.done():
@@ -149,7 +161,8 @@ class CompanyDispatcher:
             finally:
                 current_record.set(None)
                 for record, _ in batch:
-                    _forget(lane, record.message.tp)
+                    _forget(lane, record.tp)
+                self._progress.set()
             for record, _ in batch:
                 self.acks.done(record)
 
@@ -167,6 +180,7 @@ class CompanyDispatcher:
             while not lane.queue.empty():  # lets a submit waiting for room go on (its record
                 lane.queue.get_nowait()  # is dropped with the rest: replayed by the new owner)
         if doomed:
+            self._progress.set()
             log.info("rebalance: dropped in-flight work of %d companies", len(doomed))
 
     async def stop(self) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from faust.types import TP
 
 if TYPE_CHECKING:
     import faust
-    from faust.types import Message
 
     from streamproc.agents.dispatch import CompanyDispatcher
     from streamproc.metrics import Metrics
@@ -18,26 +18,36 @@ if TYPE_CHECKING:
 class InputRecord:
     """One input record on its way through a company lane.
 
-    Handlers read ``key``, ``value`` and ``message``; faust's tables take it as the current event
-    (they read ``message.partition``). ``ack`` makes the record committable.
+    Built straight from aiokafka's record (faust's ``ConsumerMessage`` costs more per record and
+    nothing here needs the rest of it). It carries what faust's ``Consumer.ack`` reads of a
+    message (``tp``, ``topic``, ``offset``, ``acked``), so :meth:`ack` hands it to faust as is:
+    the offset becomes committable.
     """
 
-    __slots__ = ("__weakref__", "_consumer", "message")
+    __slots__ = (
+        "__weakref__",  # faust's Consumer.ack discards it from a WeakSet
+        "_consumer",
+        "acked",
+        "key",
+        "offset",
+        "partition",
+        "topic",
+        "tp",
+        "value",
+    )
 
-    def __init__(self, message: Message, consumer: faust.types.ConsumerT) -> None:
-        self.message = message
+    def __init__(self, tp: TP, record: Any, consumer: faust.types.ConsumerT) -> None:
+        self.tp = tp
+        self.topic = tp.topic
+        self.partition = tp.partition
+        self.offset: int = record.offset
+        self.key: bytes | None = record.key
+        self.value: bytes | None = record.value
+        self.acked = False
         self._consumer = consumer
 
-    @property
-    def key(self) -> bytes | None:
-        return self.message.key
-
-    @property
-    def value(self) -> bytes | None:
-        return self.message.value
-
     def ack(self) -> None:
-        self.message.ack(self._consumer)
+        self._consumer.ack(self)  # type: ignore[arg-type]  # duck-types faust's Message
 
 
 Handler = Callable[[InputRecord], Awaitable[None]]
@@ -59,23 +69,30 @@ class FetchIntake:
         self.topics = frozenset(self.handlers)
         self.metrics = metrics
 
-    async def on_fetch(self, messages: list[Message]) -> None:
+    async def on_fetch(self, fetched: list[tuple[TP, list[Any]]], generation: int) -> None:
+        """Queue the records of one fetch (aiokafka records per partition, in offset order).
+
+        Records fetched for an assignment that has ended are dropped (as faust's streams drop
+        them): the new owner re-reads them from the committed offsets.
+        """
         app = self.app
-        if not app.flow_control.is_active():
-            return  # suspended for a rebalance: these are re-read from the committed offsets
-        generation = app.consumer_generation_id
         consumer, handlers, submit = app.consumer, self.handlers, self.dispatcher.submit
-        counts: Counter[str] = Counter()
-        for message in messages:
-            if message.generation_id != generation:
-                continue  # fetched for an assignment that has ended (faust skips these too)
-            counts[message.topic] += 1
-            full = submit(InputRecord(message, consumer), handlers[message.topic])
-            if full is not None:
-                await full  # the company's lane is full: wait for room (back-pressure)
-        # faust's liveness check ("stream is not processing") looks at these per partition.
-        inbound, now = app.monitor.stream_inbound_time, time.monotonic()
-        for message in messages:
-            inbound[message.tp] = now
-        for topic, n in counts.items():
-            self.metrics.events_consumed.labels(topic).inc(n)
+        inbound = app.monitor.stream_inbound_time
+        for tp, records in fetched:
+            if not self._current(generation):
+                return
+            handler = handlers[tp.topic]
+            for record in records:
+                full = submit(InputRecord(tp, record, consumer), handler)
+                if full is not None:
+                    await full  # the company's lane is full: wait for room (back-pressure)
+                    if not self._current(generation):
+                        return
+            # faust's liveness check ("stream is not processing") looks at these.
+            inbound[tp] = time.monotonic()
+            self.metrics.events_consumed.labels(tp.topic).inc(len(records))
+        await self.dispatcher.room()  # the next fetch waits while the lanes are behind
+
+    def _current(self, generation: int) -> bool:
+        app = self.app
+        return app.consumer_generation_id == generation and app.flow_control.is_active()

@@ -10,7 +10,6 @@ from streamproc import activity_log
 from streamproc.agents.batch import BatchedTables, Store, current_partition
 from streamproc.contracts import dead_letter, encode
 from streamproc.core import EmitActivity, EmitCommand, EmitResult
-from streamproc.core.status import apply_result
 from streamproc.topology import ACTIVITY_FEED, ALERT_COMMANDS, DEAD_LETTER, TICKET_RESULTS
 
 if TYPE_CHECKING:
@@ -18,6 +17,9 @@ if TYPE_CHECKING:
 
     from streamproc.agents.intake import InputRecord
     from streamproc.app import Runtime
+
+
+OUTPUT_TOPICS = (TICKET_RESULTS, ALERT_COMMANDS, ACTIVITY_FEED)
 
 
 class ActivityView:
@@ -42,6 +44,7 @@ class Outputs:
         self.tables = runtime.topology
         self.batched = batched
         self.activity = ActivityView(batched, runtime.stores.activity)
+        self._names = {name: runtime.topic(name).get_topic_name() for name in OUTPUT_TOPICS}
 
     def emit(self, action: EmitResult | EmitCommand | EmitActivity) -> Awaitable[Any]:
         """Publish one Emit* action; returns its delivery (to await before marking handled).
@@ -52,9 +55,8 @@ class Outputs:
         if isinstance(action, EmitResult):
             result = action.result
             delivery = self._send(TICKET_RESULTS, result.company_id, encode(result))
-            key = result.company_id.encode()
-            self.batched.put_status(key, apply_result(self.batched.status(key), result))
-            m.results.labels(result.outcome, result.reason).inc()
+            self.batched.count_result(result.company_id.encode(), result)
+            m.count_result(result.outcome, result.reason)
         elif isinstance(action, EmitCommand):
             command = action.command
             delivery = self._send(ALERT_COMMANDS, command.company_id, encode(command))
@@ -69,24 +71,20 @@ class Outputs:
         self, record: InputRecord, *, error: str, error_kind: str, now: datetime
     ) -> None:
         """Send the raw record with the reason to the dead-letter topic (nothing is dropped)."""
-        message = record.message
-        record = dead_letter(
-            source_topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            key=message.key,
-            value=message.value,
+        letter = dead_letter(
+            source_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
             error=error,
             error_kind=error_kind,
             at=now,
         )
-        await self.runtime.topic(DEAD_LETTER).send(
-            key=message.key, value=encode(record), force=True
-        )
-        self.runtime.metrics.dead_letters.labels(message.topic, error_kind).inc()
+        await self.runtime.topic(DEAD_LETTER).send(key=record.key, value=encode(letter), force=True)
+        self.runtime.metrics.dead_letters.labels(record.topic, error_kind).inc()
 
     def _send(self, topic: str, company_id: str, value: bytes) -> Awaitable[Any]:
         # To the outbox, not attached to the record: faust would publish attachments only at
         # commit time, after the state that marks the record handled may be in the changelog.
-        name = self.runtime.topic(topic).get_topic_name()
-        return self.runtime.outbox.append(name, company_id.encode(), value)
+        return self.runtime.outbox.append(self._names[topic], company_id.encode(), value)

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 
 RECENT_WARNING_EVENTS = 16
+EMITS = (EmitResult, EmitCommand, EmitActivity)  # actions that only publish
 
 
 def now() -> datetime:
@@ -67,7 +68,7 @@ class Pipeline:
         self.batched = BatchedTables(runtime.stores)
         self.outputs = Outputs(runtime, self.batched)
         self.halo = HaloExecutor(runtime)
-        self._configs: dict[str, tuple[bytes, IntegrationConfig]] = {}
+        self._configs: dict[str, IntegrationConfig | None] = {}
 
     async def guarded(
         self, record: InputRecord, handler: Callable[[InputRecord], Awaitable[None]]
@@ -91,16 +92,19 @@ class Pipeline:
     def config(self, company_id: str) -> IntegrationConfig | None:
         """The company's current integration config (None when not configured).
 
-        Parsed configs are memoised per company and stored bytes: every event needs one.
+        Every record needs one, so configs are parsed once and kept while this worker owns the
+        company: only :meth:`on_config` changes them then; a rebalance forgets them all.
         """
+        if company_id in self._configs:
+            return self._configs[company_id]
         raw = self.batched.config_json(company_id.encode())
-        if not raw:
-            return None
-        cached = self._configs.get(company_id)
-        if cached is None or cached[0] != raw:
-            cached = (raw, IntegrationConfig.model_validate_json(raw))
-            self._configs[company_id] = cached
-        return cached[1]
+        config = IntegrationConfig.model_validate_json(raw) if raw else None
+        self._configs[company_id] = config
+        return config
+
+    def forget_configs(self) -> None:
+        """Partitions changed hands: the tables may hold what other workers wrote."""
+        self._configs.clear()
 
     async def on_alert(self, record: InputRecord) -> None:
         """A Watchman alert lifecycle event."""
@@ -132,6 +136,7 @@ class Pipeline:
             company = config.company_id
             stored = config.model_dump(mode="json")
             self.batched.write_now(self.runtime.stores.configs, company.encode(), stored)
+        self._configs[company] = config
         status_key = company.encode()
         self.batched.put_status(status_key, apply_config(self.batched.status(status_key), config))
         text = (
@@ -139,7 +144,7 @@ class Pipeline:
             if config is None
             else f"HaloPSA integration saved ({'enabled' if config.enabled else 'disabled'})."
         )
-        event_id = f"config-{record.message.partition}-{record.message.offset}"
+        event_id = f"config-{record.partition}-{record.offset}"
         entry = activity_action(
             "info", "config_changed", text, company_id=company, event_id=event_id, now=now()
         )
@@ -159,7 +164,7 @@ class Pipeline:
             return  # not one of our tickets (or no longer tracked)
         state = self.batched.state(key)
         assert state is not None, "_state_key_for found it"
-        event_id = f"obs-{record.message.partition}-{record.message.offset}"
+        event_id = f"obs-{record.partition}-{record.offset}"
         if obs.get("how"):
             outcome = HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how=obs["how"])
         else:  # a webhook hint: Halo is the truth
@@ -188,9 +193,7 @@ class Pipeline:
         handled) to the lane's batch, which writes it after the outputs were delivered.
         """
         state = decision.state
-        halo_first = any(
-            not isinstance(a, EmitResult | EmitCommand | EmitActivity) for a in decision.actions
-        )
+        halo_first = any(not isinstance(a, EMITS) for a in decision.actions)
         if halo_first:
             if key is not None and state is not None:
                 await self.batched.put_state_now(key, state)
@@ -207,7 +210,7 @@ class Pipeline:
     async def _execute(
         self, key: bytes | None, action: Action, config: IntegrationConfig | None
     ) -> None:
-        if isinstance(action, EmitResult | EmitCommand | EmitActivity):
+        if isinstance(action, EMITS):
             await self.batched.delivered(self.outputs.emit(action))
             return
         assert config is not None, "the core asks for Halo actions only with a usable config"
@@ -287,4 +290,4 @@ def _observation(record: InputRecord) -> dict[str, Any]:
 
 
 def _where(record: InputRecord) -> tuple[str, int, int]:
-    return record.message.topic, record.message.partition, record.message.offset
+    return record.topic, record.partition, record.offset

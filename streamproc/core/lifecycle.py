@@ -25,6 +25,7 @@ redelivery after a crash re-issues the (idempotent) action instead of being drop
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from streamproc.contracts import AlertEvent, IntegrationConfig
 from streamproc.core import outputs
@@ -47,8 +48,10 @@ def _latest(current: datetime | None, seen: datetime) -> datetime:
     return seen if current is None or seen > current else current
 
 
-def skip(state: AlertTicketState, event: AlertEvent, reason: str, now: datetime) -> Decision:
-    """Record ``event`` as handled and report it skipped for ``reason`` (plus activity)."""
+def skip(
+    state: AlertTicketState, event: AlertEvent, reason: str, now: datetime, **changes: Any
+) -> Decision:
+    """Record ``event`` as handled (``changes`` applied) and report it skipped for ``reason``."""
     message = skip_message(reason, state.halo_ticket_id)
     ids = {"company_id": event.company_id, "alert_id": event.alert.id, "now": now}
     actions = [
@@ -72,7 +75,7 @@ def skip(state: AlertTicketState, event: AlertEvent, reason: str, now: datetime)
                 **ids,
             )
         )
-    return Decision(state.remember(event.event_id), tuple(actions), (reason,))
+    return Decision(state.remember(event.event_id, **changes), tuple(actions), (reason,))
 
 
 def decide(
@@ -104,14 +107,13 @@ def _on_raise(
         return skip(current, event, "stale_event", now)
     technician_closed = current.status == "closed" and current.closed_by == "halo"
     still_active = current.alert_active
-    state = current.model_copy(
-        update={"last_raised_at": _latest(current.last_raised_at, event.occurred_at)}
-    )
-    if state.status == "open":
-        return skip(state, event, "already_open", now)
+    raised = {"last_raised_at": _latest(current.last_raised_at, event.occurred_at)}
+    if current.status == "open":
+        return skip(current, event, "already_open", now, **raised)
     problem = config_problem(config)
     if problem:
-        return skip(state, event, problem, now)
+        return skip(current, event, problem, now, **raised)
+    state = current.model_copy(update=raised)
     ids = {"company_id": event.company_id, "alert_id": event.alert.id, "event_id": event.event_id}
     if state.status == "pending" and state.intent_key is not None:
         action = ResolvePendingTicket(intent_key=state.intent_key, source=event, **ids)
@@ -134,21 +136,19 @@ def _on_clear(
 ) -> Decision:
     if current.last_raised_at is not None and event.occurred_at < current.last_raised_at:
         return skip(current, event, "stale_event", now)
-    state = current.model_copy(
-        update={"last_cleared_at": _latest(current.last_cleared_at, event.occurred_at)}
-    )
-    if state.status == "open" and state.halo_ticket_id is not None:
+    cleared = {"last_cleared_at": _latest(current.last_cleared_at, event.occurred_at)}
+    if current.status == "open" and current.halo_ticket_id is not None:
         problem = config_problem(config)
         if problem:
-            return skip(state, event, problem, now)
+            return skip(current, event, problem, now, **cleared)
         action = CloseTicket(
             company_id=event.company_id,
             alert_id=event.alert.id,
-            halo_ticket_id=state.halo_ticket_id,
+            halo_ticket_id=current.halo_ticket_id,
             event_id=event.event_id,
         )
-        return Decision(state, (action,), ("close_ticket",))
+        return Decision(current.model_copy(update=cleared), (action,), ("close_ticket",))
     reason = {"pending": "ticket_pending", "closed": "already_closed"}.get(
-        state.status, "no_ticket"
+        current.status, "no_ticket"
     )
-    return skip(state, event, reason, now)
+    return skip(current, event, reason, now, **cleared)

@@ -8,7 +8,7 @@ crash reproduces the same decisions and the same idempotency keys.
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,12 +71,15 @@ class AlertTicketState(BaseModel):
         """True when ``event_id`` was already handled completely (a redelivery)."""
         return event_id in self.recent_event_ids
 
-    def remember(self, event_id: str) -> AlertTicketState:
-        """This state with ``event_id`` recorded as handled (keeps the last 64)."""
+    def remember(self, event_id: str, **changes: Any) -> AlertTicketState:
+        """This state with ``changes`` and ``event_id`` recorded as handled (keeps the last 64).
+
+        One copy for both: this runs for nearly every event.
+        """
         if event_id in self.recent_event_ids:
-            return self
+            return self.model_copy(update=changes) if changes else self
         ids = (*self.recent_event_ids, event_id)[-RECENT_EVENTS:]
-        return self.model_copy(update={"recent_event_ids": ids})
+        return self.model_copy(update={**changes, "recent_event_ids": ids})
 
     def next_intent(self) -> AlertTicketState:
         """This state moved to ``pending`` under a fresh intent key (next attempt number)."""

@@ -11,6 +11,7 @@ The status is a plain JSON-able dict kept in the ``company-status`` table:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from streamproc.contracts import IntegrationConfig, TicketResult
@@ -34,27 +35,34 @@ def apply_result(status: Status | None, result: TicketResult) -> Status:
 
     A failure puts the integration in ``error`` until the next created or closed ticket.
     """
+    return apply_results(status, (result,))
+
+
+def apply_results(status: Status | None, results: Iterable[TicketResult]) -> Status:
+    """The status after each of ``results`` in order (:func:`apply_result`, one copy)."""
     new = {**(status or empty_status())}
     counters = {**new["counters"], "skipped": {**new["counters"]["skipped"]}}
-    new["events_consumed"] = new["events_consumed"] + 1
-    at = result.at.isoformat()
-    if result.outcome == "skipped":
-        counters["skipped"][result.reason] = counters["skipped"].get(result.reason, 0) + 1
-        if result.reason == "integration_disabled":
-            new["state"] = "disabled"
-    else:
+    skipped = counters["skipped"]
+    for result in results:
+        new["events_consumed"] += 1
+        if result.outcome == "skipped":
+            skipped[result.reason] = skipped.get(result.reason, 0) + 1
+            if result.reason == "integration_disabled":
+                new["state"] = "disabled"
+            continue
         counters[result.outcome] += 1
-    if result.outcome == "failed":
-        new["state"] = "error"
-        new["last_error"] = {
-            "reason": result.reason,
-            "message": result.message,
-            "at": at,
-            "event_id": result.event_id,
-        }
-    elif result.outcome in {"created", "closed"}:
-        new["state"] = "active"
-        new["last_success"] = at
+        at = result.at.isoformat()
+        if result.outcome == "failed":
+            new["state"] = "error"
+            new["last_error"] = {
+                "reason": result.reason,
+                "message": result.message,
+                "at": at,
+                "event_id": result.event_id,
+            }
+        else:  # created or closed
+            new["state"] = "active"
+            new["last_success"] = at
     new["counters"] = counters
     return new
 

@@ -24,11 +24,13 @@ from faust.types import TP, Message
 
 
 class Intake(Protocol):
-    """Who takes the fetched records of ``topics`` (one list per fetch, in offset order per TP)."""
+    """Who takes the fetched records of ``topics``: per fetch, aiokafka records per partition
+    (in offset order, already past faust's read-offset bookkeeping), and the consumer
+    generation they were fetched in."""
 
     topics: frozenset[str]
 
-    async def on_fetch(self, messages: list[Message]) -> None: ...
+    async def on_fetch(self, fetched: list[tuple[TP, list[Any]]], generation: int) -> None: ...
 
 
 class FetchConsumer(faust_aiokafka.Consumer):
@@ -57,7 +59,7 @@ class FetchConsumer(faust_aiokafka.Consumer):
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
 
-    async def _deliver(self, records: Mapping[TP, list[Any]], active: set[TP] | None) -> None:
+    async def _deliver(self, fetch: Mapping[TP, list[Any]], active: set[TP] | None) -> None:
         if not self.flow_active:
             await self.perform_seek()  # as faust's getmany: re-read from the committed offsets
             return
@@ -65,27 +67,29 @@ class FetchConsumer(faust_aiokafka.Consumer):
         intake: Intake | None = getattr(app, "intake", None)
         batch_topics = intake.topics if intake is not None else frozenset()
         generation = app.consumer_generation_id
-        fetched: list[Message] = []
-        for tp, recs in records.items():
+        fetched: list[tuple[TP, list[Any]]] = []
+        for tp, records in fetch.items():
             if app.consumer_generation_id != generation:
                 break  # a rebalance began: the new assignment re-reads from committed offsets
             if active is not None and tp not in active and tp not in self._buffered_partitions:
                 continue
             app.monitor.track_tp_end_offset(tp, self.highwater(tp))
-            messages = [self._to_message(tp, record) for record in recs]
             if tp.topic in batch_topics:
-                fetched.extend(await self._advance(tp, messages))
+                fresh = await self._advance(tp, records)
+                if fresh:
+                    fetched.append((tp, fresh))
             else:
-                await self._deliver_each(tp, messages)
+                fresh = await self._advance(tp, records)
+                await self._deliver_each([self._to_message(tp, r) for r in fresh])
         if fetched and intake is not None:
-            await intake.on_fetch(fetched)
+            await intake.on_fetch(fetched, generation)
         commit_every = self._commit_every
         if commit_every is not None and self._n_acked >= commit_every:
             self._n_acked = 0
             await self.commit()
 
-    async def _advance(self, tp: TP, messages: list[Message]) -> list[Message]:
-        """Move ``tp``'s read offset over ``messages``; skip what was read, note offset gaps.
+    async def _advance(self, tp: TP, records: list[Any]) -> list[Any]:
+        """Move ``tp``'s read offset over ``records``; skip what was read, note offset gaps.
 
         Gaps (compacted topics, transaction markers) let faust commit past offsets that never
         arrive, exactly as its per-record loop does.
@@ -93,22 +97,22 @@ class FetchConsumer(faust_aiokafka.Consumer):
         read = self._read_offset.get(tp)
         acking = self.app.topics.acks_enabled_for(tp.topic)
         fresh = []
-        for message in messages:
-            offset = message.offset
+        for record in records:
+            offset = record.offset
             if read is not None and offset < read:
                 continue  # already delivered before a seek (faust drops these too)
             if acking and read and offset - read > 1:
                 await self._add_gap(tp, read + 1, offset)
             read = offset
-            fresh.append(message)
+            fresh.append(record)
         if fresh:
             self._read_offset[tp] = read
         return fresh
 
-    async def _deliver_each(self, tp: TP, messages: list[Message]) -> None:
+    async def _deliver_each(self, messages: list[Message]) -> None:
         """faust's own path for one partition's records (changelogs): one callback per record."""
         callback = self.callback
-        for i, message in enumerate(await self._advance(tp, messages)):
+        for i, message in enumerate(messages):
             if i and not i % 100:
                 await asyncio.sleep(0)  # let other tasks run during a long recovery fetch
             await self.wait_first(callback(message), self.suspend_flow.wait())

@@ -55,7 +55,7 @@ def tables(**kw) -> BatchedTables:
 
 
 def handling(partition: int = 0) -> None:
-    current_record.set(SimpleNamespace(message=SimpleNamespace(partition=partition)))
+    current_record.set(SimpleNamespace(partition=partition))
 
 
 def state(alert: str = "a1", **kw) -> AlertTicketState:
@@ -161,3 +161,32 @@ async def test_writing_outside_a_lane_is_an_error() -> None:
     current_record.set(None)
     with pytest.raises(RuntimeError, match="only while a lane handles a record"):
         t.put_status(b"k", {"n": 1})
+
+
+def skipped(event_id: str, reason: str = "integration_disabled"):
+    from datetime import UTC, datetime
+
+    from streamproc.contracts import TicketResult
+
+    return TicketResult(
+        event_id=event_id,
+        company_id="c1",
+        alert_id="a1",
+        outcome="skipped",
+        reason=reason,
+        message="m",
+        at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+async def test_results_are_folded_into_the_status_once_per_batch() -> None:
+    t = tables()
+    async with t.batch():
+        t.count_result(b"c1", skipped("e1"))
+        t.count_result(b"c1", skipped("e2", "muted"))
+        assert t.status(b"c1")["events_consumed"] == 2  # a read sees what was counted
+        t.count_result(b"c1", skipped("e3"))
+    assert t.stores.company_status.puts == [b"c1"]
+    status = t.stores.company_status.value(b"c1")
+    assert status["events_consumed"] == 3
+    assert status["counters"]["skipped"] == {"integration_disabled": 2, "muted": 1}

@@ -12,22 +12,17 @@ P0, P1 = TP("alerts", 0), TP("alerts", 1)
 
 
 @dataclass
-class FakeMessage:
+class FakeRecord:
     tp: TP
     offset: int
-
-
-@dataclass
-class FakeEvent:
-    message: FakeMessage
     log: list[tuple[TP, int]] = field(default_factory=list)
 
     def ack(self) -> None:
-        self.log.append((self.message.tp, self.message.offset))
+        self.log.append((self.tp, self.offset))
 
 
-def events(tp: TP, offsets: list[int], log: list) -> list[FakeEvent]:
-    return [FakeEvent(FakeMessage(tp, o), log) for o in offsets]
+def events(tp: TP, offsets: list[int], log: list) -> list[FakeRecord]:
+    return [FakeRecord(tp, o, log) for o in offsets]
 
 
 def test_a_newer_record_waits_for_the_older_one_in_flight() -> None:

@@ -198,6 +198,26 @@ def test_decode_error_kinds(data: bytes | None, kind: str, text: str) -> None:
     assert text in info.value.message
 
 
+def test_nan_is_rejected_even_in_an_ignored_field() -> None:
+    data = raw(alert_payload())[:-1] + b', "extra": NaN}'
+    with pytest.raises(ContractError) as info:
+        decode_event(AlertEvent, data)
+    assert info.value.kind == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        alert_payload(),
+        {**alert_payload(), "unknown": {"nested": [1, 2.5, None]}, "note": "NaN in text"},
+        {**alert_payload(), "alert": {**alert_payload()["alert"], "summary": "caf\u00e9 \u2603"}},
+    ],
+)
+def test_the_one_pass_decode_equals_parse_then_validate(payload: dict[str, Any]) -> None:
+    data = raw(payload)
+    assert decode_event(AlertEvent, data) == AlertEvent.model_validate(json.loads(data))
+
+
 def test_config_rejects_non_http_url_and_defaults() -> None:
     config = decode_event(IntegrationConfig, raw(config_payload()))
     assert (config.serial_field_name, config.close_status_id) == ("Serial Number", 9)
