@@ -77,9 +77,9 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=max(1.0, settings.session_timeout / 10),
         consumer_auto_offset_reset="earliest",
-        # Lanes await their outputs' delivery: lingering lets many lanes share one produce request.
+        # Lanes await their outputs' delivery: lingering lets many lanes share one produce request
+        # (the outbox lingers the same time for its batches).
         producer_linger=settings.producer_linger,
-        # The outbox's batches grow with the load (one in flight per partition).
         producer_max_batch_size=OUTBOX_BATCH_BYTES,
         # Records are acked by company lanes (agents/dispatch.py); a rebalance must not wait for
         # a tenant whose Halo hangs: its unacked work is dropped and replayed by the new owner.
@@ -97,10 +97,13 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         autodiscover=False,
         loghandlers=[],
     )
+    app.fetch_max_wait_ms = round(settings.fetch_max_wait * 1000)
     assert settings.secret_key is not None, "load_settings() guarantees a secret key"
     topology = build_topology(app, settings)
     # Every topic has settings.partitions partitions (the worker checks at start-up).
-    outbox = Outbox(app.producer._ensure_producer, lambda topic: settings.partitions)
+    outbox = Outbox(
+        app.producer._ensure_producer, lambda topic: settings.partitions, settings.producer_linger
+    )
     runtime = Runtime(
         app=app,
         settings=settings,

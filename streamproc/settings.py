@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="Seconds the producer waits to batch records into one request (results,"
         " commands and changelogs of many companies share a request).",
     )
+    fetch_max_wait: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.025,
+        description="Seconds a fetch waits for records to gather when few arrive (fewer"
+        " requests and thread wake-ups; a backlog is fetched at once).",
+    )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -3,10 +3,14 @@
 aiokafka's ``send`` costs about 15 µs per record on two cores (an awaited chain per record);
 appending to a ``BatchBuilder`` costs about 2 µs. Every output and changelog record of the
 worker goes through one :class:`Outbox`: ``append`` returns at once with a future for the
-record's delivery. Per partition at most one of our batches is on its way; records appended
-meanwhile form the next batch, so batches grow with the load and a record waits at most one
-broker round trip longer than alone. A partition that was idle sends at the next turn of the
-event loop, so the records every lane appended in this turn share one request.
+record's delivery.
+
+As Kafka's own producer does, each partition has one batch on its way at a time, and records
+appended meanwhile go into the next one, which grows with the load. ``linger`` seconds after
+the first append (or after a partition's batch arrived while more was waiting), every partition
+that has no batch on its way hands its next one to aiokafka, all in the same turn of the event
+loop, so they travel in one produce request per broker: requests, not records, are what cost
+the broker and the worker most on a small machine.
 
 Order per partition is the order of ``append``. That is why everything written to one topic
 (a table's changelog above all) must go through the outbox and not also through faust.
@@ -38,8 +42,8 @@ class _Batch:
 class _Partition:
     topic: str
     partition: int
-    batches: deque[_Batch] = field(default_factory=deque)  # the last one takes appends
-    sending: bool = False
+    waiting: deque[_Batch] = field(default_factory=deque)  # the last one takes appends
+    on_its_way: bool = False  # a batch was handed to aiokafka and has not arrived yet
 
 
 class Outbox:
@@ -49,13 +53,17 @@ class Outbox:
     and settings); ``partitions`` gives a topic's partition count for keyed records.
     """
 
-    def __init__(self, producer: Callable[[], Any], partitions: Callable[[str], int]) -> None:
+    def __init__(
+        self, producer: Callable[[], Any], partitions: Callable[[str], int], linger: float
+    ) -> None:
         self._producer = producer
         self._partitions = partitions
+        self.linger = linger
         self._parts: dict[tuple[str, int], _Partition] = {}
         self._key_partition: dict[tuple[str, bytes], int] = {}
         self._watchers: dict[str, Delivered] = {}
-        self._senders: set[asyncio.Future[None]] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._handing: set[asyncio.Future[None]] = set()
 
     def watch(self, topic: str, delivered: Delivered) -> None:
         """Call ``delivered(partition, last offset)`` after each batch of ``topic`` arrives."""
@@ -78,48 +86,70 @@ class Outbox:
         part = self._parts.get((topic, partition))
         if part is None:
             part = self._parts[(topic, partition)] = _Partition(topic, partition)
-        batch = part.batches[-1] if part.batches else None
+        batch = part.waiting[-1] if part.waiting else None
         if batch is None or batch.builder.append(key=key, value=value, timestamp=None) is None:
             batch = self._new_batch(part)
             if batch.builder.append(key=key, value=value, timestamp=None) is None:
                 raise ValueError(f"a record of {len(value or b'')} bytes does not fit a batch")
-        if not part.sending:
-            part.sending = True
-            asyncio.get_running_loop().call_soon(self._start, part)
+        if not part.on_its_way:
+            self._soon()
         return batch.future
 
     def _new_batch(self, part: _Partition) -> _Batch:
-        loop = asyncio.get_running_loop()
-        batch = _Batch(self._producer().create_batch(), loop.create_future())
-        batch.future.add_done_callback(_retrieved)  # failures are logged here, awaited or not
-        part.batches.append(batch)
+        future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_retrieved)  # failures are logged here, awaited or not
+        batch = _Batch(self._producer().create_batch(), future)
+        part.waiting.append(batch)
         return batch
 
-    def _start(self, part: _Partition) -> None:
-        task = asyncio.ensure_future(self._send(part))
-        self._senders.add(task)
-        task.add_done_callback(self._senders.discard)
+    def _soon(self) -> None:
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.linger, self._hand_over)
 
-    async def _send(self, part: _Partition) -> None:
-        """Send ``part``'s batches one after the other, each once the previous one arrived."""
-        topic, partition = part.topic, part.partition
-        while part.batches:
-            batch = part.batches.popleft()
-            batch.builder.close()  # complete: aiokafka need not linger for more records
-            try:
-                sent = await self._producer().send_batch(batch.builder, topic, partition=partition)
-                metadata = await sent
-            except Exception as exc:  # every record of the batch failed; the lanes see why
-                log.warning("%s[%d]: a batch was not delivered: %r", topic, partition, exc)
-                if not batch.future.done():
-                    batch.future.set_exception(exc)
-                continue
-            watcher = self._watchers.get(topic)
-            if watcher is not None:
-                watcher(partition, metadata.offset + batch.builder.record_count() - 1)
+    def _hand_over(self) -> None:
+        """Give aiokafka the next batch of every partition that has none on its way."""
+        self._timer = None
+        ready = [p for p in self._parts.values() if p.waiting and not p.on_its_way]
+        for part in ready:
+            part.on_its_way = True
+        task = asyncio.ensure_future(self._send([(p, p.waiting.popleft()) for p in ready]))
+        self._handing.add(task)
+        task.add_done_callback(self._handing.discard)
+
+    async def _send(self, batches: list[tuple[_Partition, _Batch]]) -> None:
+        producer = self._producer()
+        for part, batch in batches:
+            batch.builder.close()  # complete: aiokafka's sender takes it at once
+            try:  # no batch of this partition is queued in aiokafka: this does not wait
+                sent = await producer.send_batch(
+                    batch.builder, part.topic, partition=part.partition
+                )
+            except Exception as exc:
+                self._arrived(part, batch, exc)
+            else:
+                sent.add_done_callback(lambda done, p=part, b=batch: self._arrived(p, b, done))
+
+    def _arrived(self, part: _Partition, batch: _Batch, done: Any) -> None:
+        part.on_its_way = False
+        if part.waiting:
+            self._soon()
+        error = done if isinstance(done, BaseException) else _error(done)
+        if error is not None:  # every record of the batch failed; the lanes see why
+            log.warning("%s[%d]: a batch was not delivered: %r", part.topic, part.partition, error)
             if not batch.future.done():
-                batch.future.set_result(None)
-        part.sending = False
+                batch.future.set_exception(error)
+            return
+        watcher = self._watchers.get(part.topic)
+        if watcher is not None:
+            watcher(part.partition, done.result().offset + batch.builder.record_count() - 1)
+        if not batch.future.done():
+            batch.future.set_result(None)
+
+
+def _error(done: asyncio.Future[Any]) -> BaseException | None:
+    if done.cancelled():
+        return asyncio.CancelledError()
+    return done.exception()
 
 
 def _retrieved(future: asyncio.Future[None]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import Callable
@@ -34,19 +35,34 @@ async def _post_each(ctx: Ctx, model: str, one: Callable[[Any, int], tuple[dict,
     """Apply each element; all-or-nothing so a 400 never leaves half a batch behind."""
     body = await _array_body(ctx, model)
     w = ctx.world
-    snapshot = copy.deepcopy((w.tickets, w.actions, w.next_ticket_id, w.next_action_id))
+    # Elements change only the tickets they name (an update's id, an action's ticket_id) and
+    # add records: those tickets are copied, the rest of the world is kept by reference.
+    touched = {t for e in body for t in _ticket_ids(e) if t in w.tickets}
+    originals = {t: copy.deepcopy(w.tickets[t]) for t in touched}
+    snapshot = (dict(w.tickets), dict(w.actions), w.next_ticket_id, w.next_action_id)
     results: list[tuple[dict, bool]] = []
     try:
         for i, element in enumerate(body):
             results.append(one(element, i))
     except HaloError:
         w.tickets, w.actions, w.next_ticket_id, w.next_action_id = snapshot
+        w.tickets.update(originals)
         raise
     created = results[-1][1]
     status = ctx.config.create_status if created else ctx.config.update_status
     if ctx.q_bool("returnall"):
         return ok([r for r, _ in results], status)
     return ok(results[-1][0], status)
+
+
+def _ticket_ids(element: Any) -> list[int]:
+    if not isinstance(element, dict):
+        return []
+    found = []
+    for key in ("id", "ticket_id"):
+        with contextlib.suppress(TypeError, ValueError):
+            found.append(int(element.get(key)))
+    return found
 
 
 async def post_tickets(ctx: Ctx) -> web.Response:

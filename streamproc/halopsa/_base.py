@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Self
 
 import aiohttp
@@ -11,6 +10,7 @@ from streamproc.halopsa import fields as f
 from streamproc.halopsa.auth import TokenManager
 from streamproc.halopsa.cache import LookupCache
 from streamproc.halopsa.config import HaloClientConfig, HaloCredentials
+from streamproc.halopsa.creates import TenantCreates
 from streamproc.halopsa.errors import HaloError, HaloPermissionError
 from streamproc.halopsa.stats import Observer, RequestStats
 from streamproc.halopsa.transport import Response, Transport
@@ -36,7 +36,7 @@ class HaloClientBase:
         self.cache = LookupCache(
             self.config.cache_size, self.config.cache_ttl, self.config.negative_cache_ttl
         )
-        self._create_locks: dict[str, asyncio.Lock] = {}
+        self._creates: dict[str, TenantCreates] = {}  # per tenant: one create request at a time
 
     async def __aenter__(self) -> Self:
         return self

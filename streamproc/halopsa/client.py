@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from streamproc.halopsa import fields as f
 from streamproc.halopsa._base import PAGE, HaloClientBase, action_body, last_object
 from streamproc.halopsa.cache import MISS
 from streamproc.halopsa.config import HaloCredentials
-from streamproc.halopsa.errors import HaloNotFoundError
+from streamproc.halopsa.creates import TenantCreates
+from streamproc.halopsa.errors import HaloError, HaloNotFoundError
 from streamproc.halopsa.fields import Asset, Priority, Status, Ticket, TicketType, User
 from streamproc.halopsa.models import (
     AssetMatch,
@@ -191,23 +192,61 @@ class HaloClient(HaloClientBase):
     ) -> Ticket:
         """Create `ticket`; creations are serialised per tenant (Halo races on numbering).
 
-        Never resent blindly: if the request may have reached Halo, raises HaloUnavailableError
-        with ``ambiguous=True``. Retry with ``lookup_first=True`` to first look for a ticket with
-        the same `supplier_reference` and return it instead of creating a duplicate.
+        Tickets with a `supplier_reference` that wait for the tenant's turn go together in one
+        request (see creates.py). Never resent blindly: if the request may have reached Halo,
+        raises HaloUnavailableError with ``ambiguous=True``. Retry with ``lookup_first=True`` to
+        first look for a ticket with the same `supplier_reference` and return it instead of
+        creating a duplicate.
         """
-        payload = ticket.payload(novalidate=self.config.novalidate)
-        lock = self._create_locks.setdefault(creds.tenant_key, asyncio.Lock())
-        async with lock:
-            if lookup_first and ticket.supplier_reference:
-                existing = await self.find_ticket_by_supplier_reference(
-                    creds, ticket.supplier_reference
-                )
-                if existing is not None:
-                    return existing
-            response = await self._api(
-                creds, "POST", "/api/Tickets", body=[payload], idempotent=False
+        creates = self._creates.setdefault(creds.tenant_key, TenantCreates())
+
+        async def create_one(one: NewTicket, lookup: bool) -> Ticket:
+            return await self._create_one(creds, one, lookup_first=lookup)
+
+        async def post_many(many: Sequence[NewTicket]) -> list[dict[str, Any]]:
+            return await self._post_tickets(creds, many)
+
+        if lookup_first or not ticket.supplier_reference:
+            async with creates.lock:
+                return await create_one(ticket, lookup_first)
+        return await creates.create(ticket, post_many, create_one)
+
+    async def _create_one(
+        self, creds: HaloCredentials, ticket: NewTicket, *, lookup_first: bool
+    ) -> Ticket:
+        if lookup_first and ticket.supplier_reference:
+            existing = await self.find_ticket_by_supplier_reference(
+                creds, ticket.supplier_reference
             )
+            if existing is not None:
+                return existing
+        payload = ticket.payload(novalidate=self.config.novalidate)
+        response = await self._api(creds, "POST", "/api/Tickets", body=[payload], idempotent=False)
         return Ticket.parse(last_object(response))
+
+    async def _post_tickets(
+        self, creds: HaloCredentials, tickets: Sequence[NewTicket]
+    ) -> list[dict[str, Any]]:
+        """POST several tickets at once; Halo's records of them (``returnall``)."""
+        payloads = [t.payload(novalidate=self.config.novalidate) for t in tickets]
+        response = await self._api(
+            creds,
+            "POST",
+            "/api/Tickets",
+            params={"returnall": "true"},
+            body=payloads,
+            idempotent=False,
+        )
+        body = response.json()
+        if not isinstance(body, list):
+            raise HaloError(
+                "Halo answered a batch of creates without the list of records.",
+                method="POST",
+                path="/api/Tickets",
+                status=response.status,
+                ambiguous=True,
+            )
+        return [record for record in body if isinstance(record, dict)]
 
     async def close_ticket(
         self,

@@ -221,3 +221,30 @@ async def test_update_moves_ticket_and_rederives_parties(client, auth):
     )
     status, back = await post(client, auth, [{"id": t["id"], "site_id": SITE_ACME_HQ}])
     assert (back["client_id"], back["site_id"]) == (CLIENT_ACME, SITE_ACME_HQ)
+
+
+async def test_a_refused_element_undoes_the_whole_batch(client, auth):
+    kept = await create(client, auth, site_id=SITE_ACME_HQ)
+    batch = [
+        {"summary": "new one", "site_id": SITE_ACME_HQ},
+        {"id": kept["id"], "summary": "renamed", "status_id": 9},
+        {"summary": "bad", "site_id": 999_999},
+    ]
+    status, _ = await post(client, auth, batch)
+    assert status == 400
+    listed = await (await client.get("/_sandbox/tickets")).json()
+    assert listed["record_count"] == 1
+    _, again = await post(client, auth, [{"id": kept["id"]}])
+    assert again["summary"] == kept["summary"]
+    assert again["status_id"] == kept["status_id"]
+    assert (await create(client, auth, site_id=SITE_ACME_HQ))["id"] == kept["id"] + 1
+
+
+async def test_returnall_answers_with_every_created_ticket(client, auth):
+    body = [
+        {"summary": f"t{n}", "site_id": SITE_ACME_HQ, "supplier_reference": f"r{n}"}
+        for n in range(3)
+    ]
+    status, created = await post(client, auth, body, path="/api/Tickets?returnall=true")
+    assert status == 201
+    assert [t["supplier_reference"] for t in created] == ["r0", "r1", "r2"]

@@ -155,7 +155,7 @@ class FakeHalo:
         q = request.query
         route = path.removeprefix("/api/").split("/")
         if request.method == "POST":
-            return self.post(route[0], json.loads(body))
+            return self.post(route[0], json.loads(body), returnall=q.get("returnall") == "true")
         if route == ["tickettype"]:
             return web.json_response(self.ticket_types)
         if route == ["priority"]:
@@ -194,11 +194,14 @@ class FakeHalo:
             return web.json_response({"record_count": len(rows), "tickets": rows[:100]})
         return web.Response(status=404)
 
-    def post(self, resource: str, items: Any) -> web.Response:
+    def post(self, resource: str, items: Any, *, returnall: bool = False) -> web.Response:
         if not isinstance(items, list):
             return web.Response(status=400, text="Body must be an array")
         last: dict[str, Any] = {}
+        records = []
         for item in items:
+            if resource == "tickets" and item.get("summary") == "refuse me":
+                return web.Response(status=400, text="Summary refused")
             if resource == "tickets" and "id" in item:
                 last = self.tickets[item["id"]]
                 last.update(item)
@@ -212,7 +215,8 @@ class FakeHalo:
                 self.actions.append(last)
                 if item.get("new_status") == 9:
                     self.tickets[item["ticket_id"]].update(status_id=9, hasbeenclosed=True)
-        return web.json_response(last, status=201)
+            records.append(last)
+        return web.json_response(records if returnall else last, status=201)
 
 
 def _form(body: str) -> dict[str, str]:

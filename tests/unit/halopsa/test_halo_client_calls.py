@@ -289,3 +289,75 @@ async def test_non_json_success_is_halo_error(
         await client.list_statuses(creds)
     assert info.value.reason == "halo_error"
     assert info.value.path == "/api/Status"
+
+
+def referenced(n: int, summary: str | None = None) -> NewTicket:
+    return NewTicket(summary or f"t{n}", supplier_reference=f"ref-{n}")
+
+
+async def test_tickets_waiting_for_the_tenants_turn_go_in_one_request(
+    client: HaloClient, creds: HaloCredentials, fake: FakeHalo
+) -> None:
+    made = await asyncio.gather(*(client.create_ticket(creds, referenced(n)) for n in range(6)))
+    posts = [q for m, p, q, _ in fake.journal if m == "POST" and p.lower() == "/api/tickets"]
+    assert posts == [{}, {"returnall": "true"}], "the first alone, the five that waited together"
+    assert [t.summary for t in made] == [f"t{n}" for n in range(6)]  # each caller its own ticket
+    assert len({t.id for t in made}) == 6 == len(fake.tickets)
+
+
+async def test_a_refused_batch_is_created_one_by_one_after_a_lookup(
+    client: HaloClient, creds: HaloCredentials, fake: FakeHalo
+) -> None:
+    tickets = [referenced(0), referenced(1), referenced(2, "refuse me"), referenced(3)]
+    made = await asyncio.gather(
+        *(client.create_ticket(creds, t) for t in tickets), return_exceptions=True
+    )
+    assert isinstance(made[2], HaloError)
+    assert made[2].status == 400
+    assert [t.summary for t in (made[0], made[1], made[3])] == ["t0", "t1", "t3"]
+    assert len(fake.tickets) == 3
+
+
+def hold_the_next_create(fake: FakeHalo) -> tuple[asyncio.Event, asyncio.Event]:
+    """The next ticket POST waits for ``release``; ``arrived`` says it reached the fake."""
+    arrived, release = asyncio.Event(), asyncio.Event()
+
+    async def held(request: web.Request) -> web.Response:
+        arrived.set()
+        await release.wait()
+        return web.json_response({"id": 7, "supplier_reference": "ref-0"}, status=201)
+
+    fake.fail("POST", "/api/tickets", held)
+    return arrived, release
+
+
+async def test_an_outage_fails_every_ticket_of_the_batch(
+    client: HaloClient, creds: HaloCredentials, fake: FakeHalo
+) -> None:
+    arrived, release = hold_the_next_create(fake)
+    fake.fail("POST", "/api/tickets", lambda _r: web.Response(status=500))  # may have applied
+    first = asyncio.create_task(client.create_ticket(creds, referenced(0)))
+    await arrived.wait()  # ticket 0 is on its way: 1 and 2 queue behind it
+    rest = [asyncio.create_task(client.create_ticket(creds, referenced(n))) for n in (1, 2)]
+    await asyncio.sleep(0.01)
+    release.set()
+    assert (await first).id == 7
+    failed = await asyncio.gather(*rest, return_exceptions=True)
+    assert all(isinstance(e, HaloError) and e.status == 500 and e.ambiguous for e in failed)
+    assert fake.count("POST", "/api/Tickets") == 2  # 1 and 2 went together, not resent
+
+
+async def test_a_caller_cancelled_before_its_turn_creates_nothing(
+    client: HaloClient, creds: HaloCredentials, fake: FakeHalo
+) -> None:
+    arrived, release = hold_the_next_create(fake)
+    first = asyncio.create_task(client.create_ticket(creds, referenced(0)))
+    await arrived.wait()
+    gone, kept = (asyncio.create_task(client.create_ticket(creds, referenced(n))) for n in (1, 2))
+    await asyncio.sleep(0.01)
+    gone.cancel()
+    release.set()
+    await first
+    assert (await kept).summary == "t2"
+    bodies = [b for m, p, _q, b in fake.journal if m == "POST"]
+    assert "ref-1" not in "".join(bodies)
