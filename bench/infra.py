@@ -206,19 +206,28 @@ def workdir(keep: bool) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def plain_faust(bootstrap: str, run_tag: str, source: str, sink: str, partitions: int, path: Path):
-    """The calibration agent of ``bench/plain_faust.py`` as a subprocess (stopped on exit)."""
+def plain_faust(
+    bootstrap: str,
+    run_tag: str,
+    source: str,
+    sink: str,
+    partitions: int,
+    path: Path,
+    **extra: str,
+):
+    """An agent of ``bench/plain_faust.py`` as a subprocess (stopped on exit); ``extra``: env."""
     env = {
         **os.environ,
+        **extra,
         "PLAIN_BOOTSTRAP": bootstrap,
-        "PLAIN_APP_ID": f"{run_tag}-plain",
+        "PLAIN_APP_ID": f"{run_tag}-plain-{extra.get('PLAIN_MODE', 'calibration')}",
         "PLAIN_SOURCE": source,
         "PLAIN_SINK": sink,
         "PLAIN_PARTITIONS": str(partitions),
         "PLAIN_WEB_PORT": str(free_port()),
         "PYTHONPATH": str(ROOT),
     }
-    with (path / "plain-faust.log").open("wb") as log:
+    with (path / f"plain-faust-{extra.get('PLAIN_MODE', 'calibration')}.log").open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.plain_faust", "worker", "--without-web"],
             env=env,

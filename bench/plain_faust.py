@@ -1,17 +1,24 @@
-"""Calibration (row 1c): the plain faust agent the performance issue calibrates against.
+"""Calibration rows: plain faust agents on the same alerts as row 2.
 
-JSON-decode each alert, one in-memory table update, one small JSON send per event; no lanes,
-no validation, no RocksDB, no Halo. It shows what faust itself reaches on this machine, so
-row 2 can be read against the chosen stack as well as against raw aiokafka.
+- ``PLAIN_MODE=calibration`` (row 1c), the agent the performance issue calibrates against:
+  JSON-decode each alert, one in-memory table update, one small JSON send per event; no lanes,
+  no validation, no RocksDB, no Halo. It shows what faust itself reaches on this machine.
+- ``PLAIN_MODE=floor`` (row 1d): an agent that only acknowledges each event. faust's delivery
+  of records to an agent, one at a time, costs this much before any work: the reason
+  streamproc takes whole fetches instead (``streamproc/engine/fetches.py``). After
+  ``PLAIN_EXPECT`` events it sends one record, ``{"events": n, "seconds": s}``, timed from its
+  first event.
 
 Run as ``python -m bench.plain_faust`` with ``PLAIN_BOOTSTRAP``, ``PLAIN_APP_ID``,
-``PLAIN_SOURCE``, ``PLAIN_SINK``, ``PLAIN_PARTITIONS`` and ``PLAIN_WEB_PORT`` set.
+``PLAIN_SOURCE``, ``PLAIN_SINK``, ``PLAIN_PARTITIONS``, ``PLAIN_WEB_PORT`` (and for the floor
+``PLAIN_EXPECT``) set.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 
 import faust
 
@@ -33,6 +40,23 @@ def build() -> faust.App:
     source = app.topic(env["PLAIN_SOURCE"])
     sink = app.topic(env["PLAIN_SINK"])
     counts = app.Table("plain-counts", default=int, partitions=int(env["PLAIN_PARTITIONS"]))
+
+    if env.get("PLAIN_MODE", "calibration") == "floor":
+        expect = int(env["PLAIN_EXPECT"])
+
+        @app.agent(source)
+        async def floor(stream: faust.StreamT) -> None:
+            seen, began = 0, 0.0
+            async for event in stream.noack().events():
+                event.ack()
+                seen += 1
+                if seen == 1:
+                    began = time.perf_counter()
+                if seen == expect:
+                    took = {"events": seen - 1, "seconds": time.perf_counter() - began}
+                    await sink.send(value=json.dumps(took).encode())
+
+        return app
 
     @app.agent(source)
     async def handle(stream: faust.StreamT) -> None:

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> None:
 def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     med = statistics.median
     print(f"# row 1, 2, 6: {args.events} alerts, integration disabled", flush=True)
-    no_ticket, consume, passthrough, plain = scenarios.no_ticket(
+    no_ticket, consume, passthrough, plain, floor = scenarios.no_ticket(
         bench, args.events, args.companies, ceiling_repeats=args.repeats
     )
     ceiling_a, ceiling_b = med(consume), med(passthrough)
@@ -73,6 +73,8 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         Row("1b ceiling: aiokafka passthrough", ceiling_b, "events/s"),
         Row("1c plain faust agent (calibration)", med(plain), "events/s"),
         Row("1c ratio to 1b", med(plain) / ceiling_b, ""),
+        Row("1d faust agent that only acks (delivery floor)", floor, "events/s"),
+        Row("1d ratio to 1b", floor / ceiling_b, ""),
         Row("2 streamproc, no ticket needed", worker_rate, "events/s"),
         at_least("2 ratio to 1b", worker_rate / ceiling_b, "", 0.10),
         Row("2 ratio to 1a", worker_rate / ceiling_a, ""),
@@ -116,6 +118,8 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         f"1c: `bench/plain_faust.py` (JSON decode, one in-memory table update, one send per "
         f"event: the issue's calibration agent) over the same alerts; median of 5 windows "
         f"{_rates(plain)}",
+        "1d: `bench/plain_faust.py` in floor mode: faust delivers each event to an agent that only "
+        "acks it; timed inside the agent from its first to its last event",
         f"2: median of 5 windows of one run over the {args.events} alerts "
         f"(windows {_rates(no_ticket.window_rates)}, whole run {no_ticket.rate:,.0f}/s); "
         f"results {no_ticket.reasons}",
@@ -130,7 +134,9 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         f"4: one new alert per company first (warm-up), then {args.latency_rate:.0f}/s for "
         f"{args.latency_seconds:.0f}s; latency = result record timestamp - send time; "
         f"ticket path {lat[True].events} events {lat[True].reasons}; "
-        f"no-ticket path {lat[False].events} events {lat[False].reasons}",
+        f"no-ticket path {lat[False].events} events {lat[False].reasons}; CPU ms per paced event "
+        f"(the paced producer's requests are part of the broker's): ticket path "
+        f"{lat[True].cpu_ms_per_event}, no-ticket path {lat[False].cpu_ms_per_event}",
         f"6: VmHWM of the worker after {args.events} alerts; restart = SIGTERM, start, "
         "/health 200, same data dir",
         f"S: {args.scaling_tickets} tickets, latency fault of {args.scaling_latency}s on every "

@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from bench import ceilings, events, kio
 from bench.infra import cpu_seconds, peak_rss_mib, plain_faust, time_until_healthy
-from bench.stack import ALERTS, PASSTHROUGH, PLAIN, RESULTS, Stack, mix_computers
+from bench.stack import ALERTS, FLOOR, PASSTHROUGH, PLAIN, RESULTS, Stack, mix_computers
 
 
 @dataclass
@@ -30,7 +30,8 @@ def no_ticket(stack: Stack, n: int, companies: int, ceiling_repeats: int) -> tup
 
     The worker first applies disabled configs for every company and stops, so that every alert
     meets its company's config; then the alerts are produced and the worker is started again.
-    Returns (NoTicketRun, [consume-only rates], [passthrough rates], plain faust window rates).
+    Returns (NoTicketRun, [consume-only rates], [passthrough rates], plain faust window rates,
+    the rate of a faust agent that only acks).
     """
     run = stack.run("noticket")
     workers = run.workers()
@@ -51,6 +52,8 @@ def no_ticket(stack: Stack, n: int, companies: int, ceiling_repeats: int) -> tup
     print(f"#   ceilings consume {consume} passthrough {passthrough}", flush=True)
     plain = plain_faust_rates(stack, run, n)
     print(f"#   plain faust agent {plain}", flush=True)
+    floor = plain_faust_floor(stack, run, n)
+    print(f"#   faust agent that only acks {floor:,.0f}/s", flush=True)
     worker.start(wait=False)
     got = run.wait_count(RESULTS, n, timeout=max(300, n / 100), workers=workers)
     rss = peak_rss_mib(worker.proc.pid)
@@ -62,7 +65,7 @@ def no_ticket(stack: Stack, n: int, companies: int, ceiling_repeats: int) -> tup
     workers.stop_all()
     out = NoTicketRun(results.rate(), results.window_rates(5), results.reasons(), rss, restart)
     print(f"#   streamproc {out}", flush=True)
-    return out, consume, passthrough, plain
+    return out, consume, passthrough, plain, floor
 
 
 def plain_faust_rates(stack: Stack, run, n: int) -> list[float]:
@@ -75,6 +78,22 @@ def plain_faust_rates(stack: Stack, run, n: int) -> list[float]:
     if got < n:
         raise RuntimeError(f"plain faust agent: only {got}/{n} results (see plain-faust.log)")
     return kio.read_all(stack.bootstrap, sink, decode=False).window_rates(5)
+
+
+def plain_faust_floor(stack: Stack, run, n: int) -> float:
+    """Row 1d: events/s of a faust agent that only acks, over the same ``n`` alerts."""
+    source, sink = run.topic(ALERTS), run.topic(FLOOR)
+    extra = {"PLAIN_MODE": "floor", "PLAIN_EXPECT": str(n)}
+    with plain_faust(
+        stack.bootstrap, run.tag, source, sink, stack.partitions, run.path, **extra
+    ) as proc:
+        got = kio.wait_count(
+            stack.bootstrap, sink, 1, timeout=max(300, n / 100), alive=lambda: proc.poll() is None
+        )
+    if got < 1:
+        raise RuntimeError("faust floor agent: no result (see plain-faust-floor.log)")
+    took = kio.read_all(stack.bootstrap, sink).values[0]
+    return took["events"] / took["seconds"]
 
 
 @dataclass
@@ -150,6 +169,7 @@ class LatencyRun:
     p99_ms: float
     events: int
     reasons: dict[str, int]
+    cpu_ms_per_event: dict[str, float]  # process → CPU milliseconds per paced event
 
 
 def latency(stack: Stack, rate: float, seconds: float, companies: int, enabled: bool) -> LatencyRun:
@@ -171,8 +191,14 @@ def latency(stack: Stack, rate: float, seconds: float, companies: int, enabled: 
     try:
         run.produce(ALERTS, [rec for _, rec in warm])
         run.wait_count(RESULTS, companies, timeout=120, workers=group)
+        pids = {"worker1": group.procs[0].proc.pid} | stack.service_pids
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         sent = asyncio.run(_paced(stack.bootstrap, run.topic(ALERTS), paced, rate))
         run.wait_count(RESULTS, companies + total, timeout=seconds + 300, workers=group)
+        cpu = {
+            name: round(1000 * (cpu_seconds(pid) - cpu_before[name]) / total, 2)
+            for name, pid in pids.items()
+        }
     finally:
         group.stop_all()
     results = run.read(RESULTS)
@@ -181,7 +207,7 @@ def latency(stack: Stack, rate: float, seconds: float, companies: int, enabled: 
         for r, ts in zip(results.values, results.timestamps, strict=True)
         if r["event_id"] in sent
     )
-    out = LatencyRun(_pct(lat, 50), _pct(lat, 99), len(lat), results.reasons())
+    out = LatencyRun(_pct(lat, 50), _pct(lat, 99), len(lat), results.reasons(), cpu)
     print(f"#   latency enabled={enabled}: {out}", flush=True)
     return out
 

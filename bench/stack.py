@@ -18,6 +18,7 @@ RESULTS = "halopsa.ticket-results"
 ACTIVITY = "watchman.activity-feed"
 PASSTHROUGH = "bench.passthrough"
 PLAIN = "bench.plain-faust"
+FLOOR = "bench.faust-floor"
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Stack:
         tag = f"r{next(self._runs)}{label}"
         path = self.workdir / tag
         path.mkdir(parents=True)
-        create_topics(self.bootstrap, f"{tag}-", self.partitions, extra=(PASSTHROUGH, PLAIN))
+        create_topics(self.bootstrap, f"{tag}-", self.partitions, extra=(PASSTHROUGH, PLAIN, FLOOR))
         return Run(self, tag, path)
 
 
