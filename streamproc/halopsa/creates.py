@@ -16,7 +16,6 @@ refused, so each is then created on its own, after a lookup in case Halo kept so
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,9 +34,14 @@ CreateOne = Callable[[NewTicket, bool], Awaitable[Ticket]]  # (ticket, look it u
 @dataclass
 class _Waiting:
     ticket: NewTicket
-    result: asyncio.Future[Ticket] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    result: asyncio.Future[Ticket] = field(default_factory=lambda: _future())
+
+
+def _future() -> asyncio.Future[Ticket]:
+    future: asyncio.Future[Ticket] = asyncio.get_running_loop().create_future()
+    # A caller cancelled while its ticket was on its way no longer awaits the outcome.
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return future
 
 
 @dataclass
@@ -107,9 +111,9 @@ async def _one(waiting: _Waiting, create_one: CreateOne, *, lookup: bool) -> Non
 
 
 def _fail(batch: Sequence[_Waiting], exc: BaseException) -> None:
-    for waiting in batch:
+    for waiting in batch:  # the same error for each: what Halo said applies to every ticket
         if not waiting.result.done():
-            waiting.result.set_exception(copy.copy(exc))
+            waiting.result.set_exception(exc)
 
 
 def _ambiguous(why: str) -> HaloError:

@@ -13,6 +13,7 @@ from streamproc.halopsa import (
     HaloCredentials,
     HaloError,
     HaloNotFoundError,
+    HaloRateLimitedError,
     HaloValidationError,
     NewTicket,
     TicketState,
@@ -361,3 +362,19 @@ async def test_a_caller_cancelled_before_its_turn_creates_nothing(
     assert (await kept).summary == "t2"
     bodies = [b for m, p, _q, b in fake.journal if m == "POST"]
     assert "ref-1" not in "".join(bodies)
+
+
+async def test_a_rate_limited_batch_fails_every_ticket_with_the_wait(
+    client: HaloClient, creds: HaloCredentials, fake: FakeHalo
+) -> None:
+    arrived, release = hold_the_next_create(fake)
+    limited = lambda _r: web.Response(status=429, headers={"Retry-After": "7"})  # noqa: E731
+    fake.fail("POST", "/api/tickets", limited)
+    first = asyncio.create_task(client.create_ticket(creds, referenced(0)))
+    await arrived.wait()
+    rest = [asyncio.create_task(client.create_ticket(creds, referenced(n))) for n in (1, 2)]
+    await asyncio.sleep(0.01)
+    release.set()
+    await first
+    failed = await asyncio.gather(*rest, return_exceptions=True)
+    assert all(isinstance(e, HaloRateLimitedError) and e.retry_after == 7 for e in failed)
