@@ -9,6 +9,7 @@ QUICK = {
     "repeats": 1,
     "tickets": 400,
     "latency_seconds": 5.0,
+    "latency_repeats": 1,
     "scaling_tickets": 200,
 }
 
@@ -31,6 +32,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--latency-rate", type=float, default=200.0, help="events/s for row 4")
     p.add_argument("--latency-seconds", type=float, default=15.0, help="paced seconds for row 4")
+    p.add_argument(
+        "--latency-warmup", type=float, default=3.0, help="paced seconds before row 4 measures"
+    )
+    p.add_argument("--latency-repeats", type=int, default=3, help="row 4 runs per path (median)")
     p.add_argument("--scaling-tickets", type=int, default=600, help="alerts per 1-vs-2 worker run")
     p.add_argument("--scaling-latency", type=float, default=0.02, help="sandbox latency (s)")
     p.add_argument(
