@@ -101,11 +101,7 @@ class BatchedTables:
     # Alert states (and warning marks, JSON dicts, in the same table).
 
     def state(self, key: bytes) -> AlertTicketState | None:
-        held = self._held(self.stores.alert_state, key)
-        if held is not None:
-            return held
-        raw = self.stores.alert_state.get(current_partition(), key)
-        return AlertTicketState.model_validate_json(raw) if raw else None
+        return self._get(self.stores.alert_state, key, AlertTicketState.model_validate_json)
 
     def put_state(self, key: bytes, state: AlertTicketState) -> None:
         """Store an alert state that may mark events handled (written after the deliveries)."""
@@ -121,11 +117,7 @@ class BatchedTables:
         await store.put(self._partition(), key, _state_json(state))
 
     def marks(self, key: bytes) -> Value | None:
-        held = self._held(self.stores.alert_state, key)
-        if held is not None:
-            return held
-        raw = self.stores.alert_state.get(current_partition(), key)
-        return json.loads(raw) if raw else None
+        return self._get(self.stores.alert_state, key, json.loads)
 
     def put_marks(self, key: bytes, value: Value) -> None:
         self._put(self.stores.alert_state, key, value, _json)
@@ -134,11 +126,7 @@ class BatchedTables:
 
     def status(self, key: bytes) -> Value | None:
         self._fold_results(key)
-        held = self._held(self.stores.company_status, key)
-        if held is not None:
-            return held
-        raw = self.stores.company_status.get(current_partition(), key)
-        return json.loads(raw) if raw else None
+        return self._get(self.stores.company_status, key, json.loads)
 
     def count_result(self, key: bytes, result: TicketResult) -> None:
         """Fold ``result`` into company ``key``'s status (once per batch: results are hot)."""
@@ -200,6 +188,14 @@ class BatchedTables:
     def _count(delivery: Awaitable[Any]) -> None:
         """Table writes are not awaited by the lane (faust's were not either); the outbox logs
         a failed one."""
+
+    def _get(self, store: Store, key: bytes, decode: Callable[[bytes], Any]) -> Any:
+        """What the batch holds for ``key``, else the stored value, decoded."""
+        held = self._held(store, key)
+        if held is not None:
+            return held
+        raw = store.get(current_partition(), key)
+        return decode(raw) if raw else None
 
     def _held(self, store: Store, key: bytes) -> Any:
         batch = _current.get()

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from streamproc.app import Runtime
 
 
-OUTPUT_TOPICS = (TICKET_RESULTS, ALERT_COMMANDS, ACTIVITY_FEED)
+OUTPUT_TOPICS = (TICKET_RESULTS, ALERT_COMMANDS, ACTIVITY_FEED, DEAD_LETTER)
 
 
 class ActivityView:
@@ -41,7 +41,6 @@ class Outputs:
 
     def __init__(self, runtime: Runtime, batched: BatchedTables) -> None:
         self.runtime = runtime
-        self.tables = runtime.topology
         self.batched = batched
         self.activity = ActivityView(batched, runtime.stores.activity)
         self._names = {name: runtime.topic(name).get_topic_name() for name in OUTPUT_TOPICS}
@@ -70,7 +69,11 @@ class Outputs:
     async def dead_letter(
         self, record: InputRecord, *, error: str, error_kind: str, now: datetime
     ) -> None:
-        """Send the raw record with the reason to the dead-letter topic (nothing is dropped)."""
+        """Send the raw record with the reason to the dead-letter topic (nothing is dropped).
+
+        It goes to the source record's partition (its key may be anything, or none), and like
+        every output it is delivered before the record counts as handled.
+        """
         letter = dead_letter(
             source_topic=record.topic,
             partition=record.partition,
@@ -81,7 +84,9 @@ class Outputs:
             error_kind=error_kind,
             at=now,
         )
-        await self.runtime.topic(DEAD_LETTER).send(key=record.key, value=encode(letter), force=True)
+        name = self._names[DEAD_LETTER]
+        delivery = self.runtime.outbox.append(name, record.key, encode(letter), record.partition)
+        await self.batched.delivered(delivery)
         self.runtime.metrics.dead_letters.labels(record.topic, error_kind).inc()
 
     def _send(self, topic: str, company_id: str, value: bytes) -> Awaitable[Any]:

@@ -78,10 +78,12 @@ class Outbox:
         return found
 
     def append(
-        self, topic: str, key: bytes, value: bytes | None, partition: int | None = None
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None
     ) -> asyncio.Future[None]:
         """Queue one record (``partition`` None: by key); the future says when it arrived."""
         if partition is None:
+            if key is None:
+                raise ValueError("a record without a key needs a partition")
             partition = self.partition_for(topic, key)
         part = self._parts.get((topic, partition))
         if part is None:
