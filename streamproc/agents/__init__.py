@@ -27,11 +27,11 @@ def register_agents(app: StreamprocApp, runtime: Runtime) -> None:
     """
     pipeline = Pipeline(runtime)
     dispatcher = CompanyDispatcher(batch_scope=pipeline.batched.batch)
-    handlers = {
-        ALERTS: pipeline.on_alert,
-        MANUAL_WARNINGS: pipeline.on_warning,
+    handlers = {  # within a fetch, configs go first: the events after them depend on them
         INTEGRATION_CONFIG: pipeline.on_config,
         TICKET_OBSERVATIONS: pipeline.on_observation,
+        MANUAL_WARNINGS: pipeline.on_warning,
+        ALERTS: pipeline.on_alert,
     }
     by_topic = {}
     for name, handler in handlers.items():

@@ -65,16 +65,20 @@ class FetchIntake:
     ) -> None:
         self.app = app
         self.dispatcher = dispatcher
-        self.handlers = dict(handlers)  # Kafka topic name → handler
+        self.handlers = dict(handlers)  # Kafka topic name → handler, in the order they go
         self.topics = frozenset(self.handlers)
+        self._order = {topic: i for i, topic in enumerate(self.handlers)}
         self.metrics = metrics
 
     async def on_fetch(self, fetched: list[tuple[TP, list[Any]]], generation: int) -> None:
         """Queue the records of one fetch (aiokafka records per partition, in offset order).
 
-        Records fetched for an assignment that has ended are dropped (as faust's streams drop
-        them): the new owner re-reads them from the committed offsets.
+        Topics go in the order of ``handlers`` (configs before alerts: an alert fetched together
+        with its company's new config is handled with that config). Records fetched for an
+        assignment that has ended are dropped (as faust's streams drop them): the new owner
+        re-reads them from the committed offsets.
         """
+        fetched = sorted(fetched, key=lambda item: self._order[item[0].topic])
         app = self.app
         consumer, handlers, submit = app.consumer, self.handlers, self.dispatcher.submit
         inbound = app.monitor.stream_inbound_time

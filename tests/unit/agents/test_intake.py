@@ -61,6 +61,13 @@ async def test_records_go_to_their_topics_handler_in_offset_order() -> None:
     assert set(it.app.monitor.stream_inbound_time) == {ALERTS, CONFIGS}
 
 
+async def test_configs_go_before_the_alerts_fetched_with_them() -> None:
+    it, lanes = intake()
+    it = FetchIntake(it.app, lanes, {"configs": "on_config", "alerts": "on_alert"}, Metrics())
+    await it.on_fetch([(ALERTS, [rec(10)]), (CONFIGS, [rec(4)])], generation=7)
+    assert [topic for topic, _, _ in lanes.got] == ["configs", "alerts"]
+
+
 async def test_a_fetch_of_an_ended_assignment_is_dropped() -> None:
     it, lanes = intake()
     await it.on_fetch([(ALERTS, [rec(10)])], generation=6)
