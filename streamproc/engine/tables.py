@@ -1,8 +1,8 @@
 """A faust table's RocksDB partitions read and written directly, changelogged through the outbox.
 
-faust writes a table change as a RocksDB put, a changelog record sent on its own (about 30 µs
-with the callback that then writes the persisted offset, one more RocksDB put, per record) and
-it reads the partition from the current event. Here the partition is explicit, the changelog
+faust writes a table change as a RocksDB put and a changelog record sent on its own, whose
+callback then writes the persisted offset (one more RocksDB put per record), and it reads the
+partition from the current event. Here the partition is explicit, the changelog
 record goes to the :class:`~streamproc.engine.outbox.Outbox` with the batch of its partition,
 and the persisted offset is written once per delivered batch. What lands in RocksDB and in the
 changelog is what faust would write (raw key, JSON value), so faust's recovery, standbys and
