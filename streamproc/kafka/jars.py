@@ -27,6 +27,8 @@ def libs_ready(libs: Path) -> bool:
 
 def ensure_jars(libs: Path, *, quiet: bool = True) -> Path:
     """Copy the broker's runtime classpath into ``libs`` with Maven unless it is already there."""
+    # Absolute: Maven resolves a relative outputDirectory against the POM's folder (the package).
+    libs = libs.resolve()
     if libs_ready(libs):
         return libs
     mvn = shutil.which("mvn")

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from streamproc.cli import main
+from streamproc.kafka import jars
 from streamproc.kafka.broker import BrokerLayout, server_properties
 from streamproc.kafka.jars import pom_path
 
@@ -36,6 +37,22 @@ def test_pom_pins_kafka_41_and_the_dependency_plugin() -> None:
     assert "<kafka.version>4.1." in pom
     assert "<artifactId>maven-dependency-plugin</artifactId>\n          <version>3." in pom
     assert "slf4j" in pom
+
+
+def test_jars_go_where_asked_even_for_a_relative_path(tmp_path, monkeypatch) -> None:
+    """Maven would resolve a relative outputDirectory against the POM's folder."""
+    seen: list[list[str]] = []
+
+    def fake_run(cmd, **_kwargs):
+        seen.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(jars.subprocess, "run", fake_run)
+    monkeypatch.setattr(jars.shutil, "which", lambda _name: "/usr/bin/mvn")
+    done = jars.ensure_jars(Path(".cache/kafka/libs"))
+    assert done == tmp_path / ".cache/kafka/libs"
+    assert f"-DoutputDirectory={tmp_path / '.cache/kafka/libs'}" in seen[0]
 
 
 def test_external_cluster_means_start_nothing(tmp_path, monkeypatch) -> None:
