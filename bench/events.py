@@ -31,7 +31,9 @@ def alert_record(n: int, companies: int, computers: int) -> tuple[str, Record]:
     """
     co = company(n % companies)
     machine = (n // companies) % computers
-    event = alert_event(co, f"alert-{n:07d}", "raised", minute=n % 600, serial=f"SN{machine:06d}")
+    # Serials are per company: companies sharing a Halo instance must not share asset lookups.
+    serial = f"SN{n % companies:04d}{machine:05d}"
+    event = alert_event(co, f"alert-{n:07d}", "raised", minute=n % 600, serial=serial)
     event["computer"]["watchman_id"] = f"wm-{machine}"
     event["computer"]["name"] = f"Mac {machine}"
     return event["event_id"], (co.encode(), json.dumps(event).encode())
