@@ -227,9 +227,9 @@ def skip_full_collections() -> None:
 
     Its world (every ticket of a long test or bench run) is plain Python objects, and a full
     collection scans all of them: with some 10,000 tickets it stopped every request for
-    100-190 ms, which was the whole tail of bench row 4's ticket path (the worker's own loop never
-    lagged 30 ms). Young collections go on; what reaches the old generation is nearly all live
-    (full collections here freed a few hundred objects each), so little is kept that could go.
+    100-190 ms, the worst spikes in the tail of bench row 4's ticket path (the worker's own loop
+    never lagged 30 ms). Young collections go on; what reaches the old generation is nearly all
+    live (full collections here freed a few hundred objects each), so little is kept that could go.
     """
     gc.freeze()
     young, middle, _ = gc.get_threshold()
