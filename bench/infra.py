@@ -151,6 +151,10 @@ class Workers:
 
         wait_for(balanced, timeout, "workers balanced", *self.procs)
 
+    def pids(self) -> dict[str, int]:
+        """``worker1``, ``worker2``, ... → pid."""
+        return {f"worker{i + 1}": worker.proc.pid for i, worker in enumerate(self.procs)}
+
     def stop_all(self) -> None:
         for worker in self.procs:
             worker.stop()
@@ -186,6 +190,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class CpuMeter:
+    """CPU seconds each named live process has used since the meter was made."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self._began = {name: (pid, cpu_seconds(pid)) for name, pid in pids.items()}
+
+    def used(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) - began for name, (pid, began) in self._began.items()}
+
+
+def ms_per(used: dict[str, float], n: int) -> dict[str, float]:
+    """CPU milliseconds per item, per process, for ``used`` seconds over ``n`` items."""
+    return {name: round(1000 * seconds / max(1, n), 2) for name, seconds in used.items()}
+
+
 def time_until_healthy(worker: WorkerProcess) -> float:
     """Start ``worker`` and return the seconds until its /health answers 200."""
     began = time.monotonic()
@@ -216,18 +235,19 @@ def plain_faust(
     **extra: str,
 ):
     """An agent of ``bench/plain_faust.py`` as a subprocess (stopped on exit); ``extra``: env."""
+    mode = extra.get("PLAIN_MODE", "calibration")
     env = {
         **os.environ,
         **extra,
         "PLAIN_BOOTSTRAP": bootstrap,
-        "PLAIN_APP_ID": f"{run_tag}-plain-{extra.get('PLAIN_MODE', 'calibration')}",
+        "PLAIN_APP_ID": f"{run_tag}-plain-{mode}",
         "PLAIN_SOURCE": source,
         "PLAIN_SINK": sink,
         "PLAIN_PARTITIONS": str(partitions),
         "PLAIN_WEB_PORT": str(free_port()),
         "PYTHONPATH": str(ROOT),
     }
-    with (path / f"plain-faust-{extra.get('PLAIN_MODE', 'calibration')}.log").open("wb") as log:
+    with (path / f"plain-faust-{mode}.log").open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.plain_faust", "worker", "--without-web"],
             env=env,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaProducer
 
 from bench import ceilings, events, kio
-from bench.infra import cpu_seconds, peak_rss_mib, plain_faust, time_until_healthy
+from bench.infra import CpuMeter, ms_per, peak_rss_mib, plain_faust, time_until_healthy
 from bench.stack import ALERTS, FLOOR, PASSTHROUGH, PLAIN, RESULTS, Stack, mix_computers
 
 
@@ -130,12 +130,11 @@ def tickets(
     group.wait_balanced()
     run.publish_configs(companies, enabled=True, workers=group)
     computers = mix_computers(n, companies)
-    pids = {f"worker{i + 1}": w.proc.pid for i, w in enumerate(group.procs)} | stack.service_pids
-    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    meter = CpuMeter(group.pids() | stack.service_pids)
     run.produce(ALERTS, [rec for _, rec in events.alerts(n, companies, computers)])
     try:
         got = run.wait_count(RESULTS, n, timeout=max(300, n / 5), workers=group)
-        cpu_used = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+        cpu_used = meter.used()
         results = run.read(RESULTS)
         if got < n:
             raise RuntimeError(f"only {got}/{n} results: {results.reasons()}")
@@ -144,7 +143,7 @@ def tickets(
     reasons = results.reasons()
     created = sum(1 for r in results.values if r.get("outcome") == "created")
     by_path = run.halo_requests(companies)
-    per_ticket = {k: round(1000 * v / max(1, created), 2) for k, v in cpu_used.items()}
+    per_ticket = ms_per(cpu_used, created)
     out = TicketRun(
         results.rate(), created, sum(by_path.values()), reasons, dict(by_path), per_ticket
     )
@@ -196,14 +195,10 @@ def latency(
     try:
         run.produce(ALERTS, [rec for _, rec in warm])
         run.wait_count(RESULTS, companies, timeout=120, workers=group)
-        pids = {"worker1": group.procs[0].proc.pid} | stack.service_pids
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        meter = CpuMeter(group.pids() | stack.service_pids)
         sent = asyncio.run(_paced(stack.bootstrap, run.topic(ALERTS), paced, rate))
         run.wait_count(RESULTS, companies + total, timeout=seconds + 300, workers=group)
-        cpu = {
-            name: round(1000 * (cpu_seconds(pid) - cpu_before[name]) / total, 2)
-            for name, pid in pids.items()
-        }
+        cpu = ms_per(meter.used(), total)
     finally:
         group.stop_all()
     results = run.read(RESULTS)

@@ -30,16 +30,12 @@ def empty_status() -> Status:
     }
 
 
-def apply_result(status: Status | None, result: TicketResult) -> Status:
-    """The status after ``result`` was published: counters, last error/success and state.
+def apply_results(status: Status | None, results: Iterable[TicketResult]) -> Status:
+    """The status after ``results`` were published, in order: counters, last error/success and
+    state (one copy of the status for all of them).
 
     A failure puts the integration in ``error`` until the next created or closed ticket.
     """
-    return apply_results(status, (result,))
-
-
-def apply_results(status: Status | None, results: Iterable[TicketResult]) -> Status:
-    """The status after each of ``results`` in order (:func:`apply_result`, one copy)."""
     new = {**(status or empty_status())}
     counters = {**new["counters"], "skipped": {**new["counters"]["skipped"]}}
     skipped = counters["skipped"]

@@ -77,12 +77,12 @@ class FetchConsumer(faust_aiokafka.Consumer):
             if active is not None and tp not in active and tp not in self._buffered_partitions:
                 continue
             app.monitor.track_tp_end_offset(tp, self.highwater(tp))
+            fresh = await self._advance(tp, records)
+            if not fresh:
+                continue
             if tp.topic in batch_topics:
-                fresh = await self._advance(tp, records)
-                if fresh:
-                    fetched.append((tp, fresh))
+                fetched.append((tp, fresh))
             else:
-                fresh = await self._advance(tp, records)
                 await self._deliver_each([self._to_message(tp, r) for r in fresh])
         if fetched and intake is not None:
             await intake.on_fetch(fetched, generation)
