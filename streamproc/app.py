@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass, field
 
 import faust
 
@@ -11,56 +10,12 @@ from streamproc.agents.batch import LaneStores
 from streamproc.engine.fetches import StreamprocApp
 from streamproc.engine.outbox import Outbox
 from streamproc.engine.tables import TableStore
-from streamproc.halopsa import HaloClient, HaloClientConfig, RequestObservation
-from streamproc.metrics import Metrics
+from streamproc.runtime import Runtime
 from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
-from streamproc.topology import Topology, build_topology
+from streamproc.topology import build_topology
 
 OUTBOX_BATCH_BYTES = 512 * 1024
-
-
-@dataclass
-class Runtime:
-    """What agents, timers and views share in one worker process."""
-
-    app: faust.App
-    settings: Settings
-    topology: Topology
-    secrets: SecretBox
-    outbox: Outbox
-    stores: LaneStores
-    metrics: Metrics = field(default_factory=Metrics)
-    joined: bool = False
-    _halo: HaloClient | None = None
-
-    @property
-    def halo(self) -> HaloClient:
-        """The process-wide Halo client (one pooled session), created inside the worker loop."""
-        if self._halo is None:
-            config = HaloClientConfig(
-                rate_limit_requests=self.settings.halo_rate_limit,
-                rate_limit_window=self.settings.halo_rate_window,
-            )
-            self._halo = HaloClient(config, observer=self._observe)
-        return self._halo
-
-    def _observe(self, obs: RequestObservation) -> None:
-        m = self.metrics
-        m.halo_requests.labels(obs.endpoint, obs.method, str(obs.status)).inc()
-        m.halo_latency.labels(obs.endpoint).observe(obs.seconds)
-        if obs.limiter_wait:
-            m.rate_limit_wait.inc(obs.limiter_wait)
-
-    def topic(self, name: str) -> faust.TopicT:
-        """A declared topic by its logical SPEC name."""
-        return self.topology.topics[name]
-
-    async def close(self) -> None:
-        """Release the Halo client's connection pool."""
-        if self._halo is not None:
-            await self._halo.close()
-            self._halo = None
 
 
 def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
@@ -145,8 +100,3 @@ def _track_readiness(app: faust.App, runtime: Runtime) -> None:
     @app.on_rebalance_complete.connect
     async def _on_complete(sender: faust.App, **_: object) -> None:
         runtime.joined = True
-
-
-def is_ready(app: faust.App, runtime: Runtime) -> bool:
-    """Ready = joined the group and recovered the tables of the partitions assigned to us."""
-    return runtime.joined and not app.rebalancing and not app.in_recovery

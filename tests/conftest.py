@@ -7,9 +7,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support.broker import session_broker
 from tests.support.worker import WorkerProcess
+
+# A 2-core machine running a broker beside the tests makes per-example deadlines flaky; the
+# properties, not their speed, are what these tests check.
+settings.register_profile("streamproc", deadline=None)
+settings.load_profile("streamproc")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -13,8 +13,8 @@ from streamproc.topology import ALERTS, INTEGRATION_CONFIG, MANUAL_WARNINGS, TIC
 if TYPE_CHECKING:
     import faust
 
-    from streamproc.app import Runtime
     from streamproc.engine.fetches import StreamprocApp
+    from streamproc.runtime import Runtime
 
 
 def register_agents(app: StreamprocApp, runtime: Runtime) -> None:

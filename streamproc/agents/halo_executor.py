@@ -44,8 +44,8 @@ from streamproc.halopsa import (
 from streamproc.secretbox import SecretUnreadableError
 
 if TYPE_CHECKING:
-    from streamproc.app import Runtime
     from streamproc.contracts import Computer
+    from streamproc.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from streamproc.agents.intake import InputRecord
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 
 OUTPUT_TOPICS = (TICKET_RESULTS, ALERT_COMMANDS, ACTIVITY_FEED, DEAD_LETTER)

@@ -45,7 +45,7 @@ from streamproc.core.status import apply_config
 
 if TYPE_CHECKING:
     from streamproc.agents.intake import InputRecord
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

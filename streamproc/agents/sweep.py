@@ -18,7 +18,7 @@ from streamproc.topology import TICKET_OBSERVATIONS
 
 if TYPE_CHECKING:
     from streamproc.agents.pipeline import Pipeline
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import faust
 
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 
 def register_views(app: faust.App, runtime: Runtime) -> None:

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from faust.web import Request, Response, View
 
-from streamproc.app import is_ready
+from streamproc.runtime import is_ready
 
 if TYPE_CHECKING:
     import faust
 
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 
 def register(app: faust.App, runtime: Runtime) -> None:

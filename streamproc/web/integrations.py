@@ -34,7 +34,7 @@ from streamproc.web.validation import BodyError, check_company_id, parse_integra
 if TYPE_CHECKING:
     import faust
 
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 log = logging.getLogger("streamproc.web")
 BASE = "/api/v1/companies/{company_id}/integrations/halopsa"

@@ -13,7 +13,7 @@ from streamproc.web.common import guarded
 if TYPE_CHECKING:
     import faust
 
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 
 def update_consumer_lag(app: faust.App, runtime: Runtime) -> None:

@@ -27,7 +27,7 @@ from streamproc.web.validation import check_company_id
 if TYPE_CHECKING:
     import faust
 
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 ACTIVITY_SHOWN = 50
 HEADERS = {

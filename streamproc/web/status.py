@@ -11,7 +11,7 @@ from streamproc.web.auth import bearer_ok
 if TYPE_CHECKING:
     import faust
 
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 
 def register(app: faust.App, runtime: Runtime) -> None:

@@ -24,7 +24,7 @@ from streamproc.web.webhook_payload import observation, ticket_ids
 if TYPE_CHECKING:
     import faust
 
-    from streamproc.app import Runtime
+    from streamproc.runtime import Runtime
 
 log = logging.getLogger("streamproc.web")
 
