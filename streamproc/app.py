@@ -6,22 +6,23 @@ import socket
 
 import faust
 
+from streamproc.agents import register_agents
 from streamproc.agents.batch import LaneStores
-from streamproc.engine.fetches import StreamprocApp
 from streamproc.engine.outbox import Outbox
 from streamproc.engine.tables import TableStore
 from streamproc.runtime import Runtime
 from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
 from streamproc.topology import build_topology
+from streamproc.web import register_views
 
 OUTBOX_BATCH_BYTES = 512 * 1024
 
 
 def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
     """A configured faust App with every topic, table, agent, timer and view registered."""
-    app = StreamprocApp(
-        settings.app_id,
+    app = faust.App(
+        settings.group_id,
         broker=[f"kafka://{server}" for server in settings.kafka_bootstrap_servers.split(",")],
         store="rocksdb://",
         datadir=str(settings.data_dir),
@@ -29,13 +30,14 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         table_standby_replicas=settings.standby_replicas,
+        # Static membership: a worker restarted within the session timeout (a crash loop, a
+        # rolling deploy) gets its partitions back without a rebalance of the whole group, and
+        # a dead worker's partitions move after the (short) session timeout.
+        consumer_group_instance_id=f"{settings.group_id}-{settings.member_id()}",
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=max(1.0, settings.session_timeout / 10),
         consumer_auto_offset_reset="earliest",
-        # Lanes await their outputs' delivery: lingering lets many lanes share one produce request
-        # (the outbox lingers the same time for its batches).
         producer_linger=settings.producer_linger,
-        producer_max_batch_size=OUTBOX_BATCH_BYTES,
         # Records are acked by company lanes (agents/dispatch.py); a rebalance must not wait for
         # a tenant whose Halo hangs: its unacked work is dropped and replayed by the new owner.
         stream_wait_empty=False,
@@ -52,12 +54,13 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         autodiscover=False,
         loghandlers=[],
     )
-    app.fetch_max_wait_ms = round(settings.fetch_max_wait * 1000)
     assert settings.secret_key is not None, "load_settings() guarantees a secret key"
     topology = build_topology(app, settings)
-    # Every topic has settings.partitions partitions (the worker checks at start-up).
     outbox = Outbox(
-        app.producer._ensure_producer, lambda topic: settings.partitions, settings.producer_linger
+        settings.kafka_bootstrap_servers,
+        partitions=lambda topic: settings.partitions,  # the worker checks it at start-up
+        linger=settings.producer_linger,
+        max_batch_bytes=OUTBOX_BATCH_BYTES,
     )
     runtime = Runtime(
         app=app,
@@ -66,16 +69,13 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         secrets=SecretBox(settings.secret_key),
         outbox=outbox,
         stores=LaneStores(
-            alert_state=TableStore(topology.alert_state, outbox),
-            company_status=TableStore(topology.company_status, outbox),
-            configs=TableStore(topology.configs, outbox),
-            activity=TableStore(topology.activity, outbox),
+            alert_state=TableStore(topology.alert_state),
+            company_status=TableStore(topology.company_status),
+            configs=TableStore(topology.configs),
+            activity=TableStore(topology.activity),
+            durable=lambda: app.producer.flush(),  # faust's producer sends changelogs
         ),
     )
-
-    from streamproc.agents import register_agents
-    from streamproc.web import register_views
-
     register_agents(app, runtime)
     register_views(app, runtime)
     _track_readiness(app, runtime)

@@ -52,10 +52,11 @@ class Runtime:
         return self.topology.topics[name]
 
     async def close(self) -> None:
-        """Release the Halo client's connection pool."""
+        """Release the Halo client's connection pool and the outbox's producer."""
         if self._halo is not None:
             await self._halo.close()
             self._halo = None
+        await self.outbox.stop()
 
 
 def is_ready(app: faust.App, runtime: Runtime) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -33,7 +34,17 @@ class Settings(BaseSettings):
         ),
         description="Comma-separated host:port list of the Kafka cluster.",
     )
-    app_id: str = Field("streamproc", description="Consumer group and table namespace.")
+    app_id: str = Field(
+        "",
+        description="Consumer group, and the namespace of every changelog and internal topic"
+        " (default: the topic prefix + 'streamproc').",
+    )
+    instance_id: str = Field(
+        "",
+        description="This worker's static group membership id: a worker restarted with the same"
+        " id within the session timeout gets its partitions back without a rebalance (default:"
+        " an id stored in the data dir on first start).",
+    )
     data_dir: Path = Field(Path("data"), description="RocksDB state directory of this worker.")
     web_port: int = Field(6066, ge=1, le=65535)
     web_bind: str = Field("127.0.0.1", description="Address the HTTP API listens on.")
@@ -49,7 +60,11 @@ class Settings(BaseSettings):
     replication_factor: Annotated[int, Field(ge=1)] = 1
     standby_replicas: Annotated[int, Field(ge=0)] = 1
     sweep_interval: Annotated[float, Field(gt=0)] = 60.0
-    session_timeout: Annotated[float, Field(gt=0)] = 30.0
+    session_timeout: Annotated[float, Field(ge=6, le=300)] = Field(
+        10.0,
+        description="Seconds after which the group gives a silent worker's partitions to others"
+        " (failover time); a worker restarted sooner keeps them (static membership).",
+    )
     halo_retry_window: Annotated[float, Field(ge=0)] = Field(
         900.0, description="How long a company's lane retries a Halo outage before failing."
     )
@@ -68,11 +83,6 @@ class Settings(BaseSettings):
         0.005,
         description="Seconds the producer waits to batch records into one request (results,"
         " commands and changelogs of many companies share a request).",
-    )
-    fetch_max_wait: Annotated[float, Field(ge=0, le=1)] = Field(
-        0.025,
-        description="Seconds a fetch waits for records to gather when few arrive (fewer"
-        " requests and thread wake-ups; a backlog is fetched at once).",
     )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -101,6 +111,28 @@ class Settings(BaseSettings):
     def topic(self, name: str) -> str:
         """The Kafka topic name for a logical SPEC §3 topic name, with the configured prefix."""
         return f"{self.topic_prefix}{name}"
+
+    @property
+    def group_id(self) -> str:
+        """The app id: the consumer group, and the prefix of every changelog and faust topic.
+
+        It defaults from the topic prefix, so that two deployments with different prefixes on
+        one cluster share no group, changelog or table state (SPEC §9).
+        """
+        return self.app_id or f"{self.topic_prefix}streamproc"
+
+    def member_id(self) -> str:
+        """This worker's ``group.instance.id`` (static membership), stable across restarts."""
+        if self.instance_id:
+            return self.instance_id
+        path = self.data_dir / "instance-id"
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            member = f"{socket.gethostname()}-{secrets.token_hex(4)}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(member)
+            return member
 
     def with_dev_secrets(self) -> Settings:
         """In dev mode, fill missing secrets from ``<data_dir>/dev-secrets.json`` (created once).

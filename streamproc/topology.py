@@ -27,6 +27,13 @@ DEAD_LETTER = "streamproc.dead-letter"
 TICKET_OBSERVATIONS = "halopsa.ticket-observations"
 
 COMPACTED = frozenset({INTEGRATION_CONFIG})
+# What the worker's agent consumes, with the pipeline handler of each.
+INPUT_TOPICS = {
+    INTEGRATION_CONFIG: "on_config",
+    TICKET_OBSERVATIONS: "on_observation",
+    MANUAL_WARNINGS: "on_warning",
+    ALERTS: "on_alert",
+}
 ALL_TOPICS = (
     ALERTS,
     MANUAL_WARNINGS,
@@ -68,6 +75,7 @@ class Topology:
     """
 
     topics: dict[str, faust.TopicT]
+    inputs: faust.TopicT  # the input topics as one channel, for the agent
     alert_state: faust.Table
     configs: faust.Table
     company_status: faust.Table
@@ -113,8 +121,17 @@ def build_topology(app: faust.App, settings: Settings) -> Topology:
         )
         for name in ALL_TOPICS
     }
+    inputs = app.topic(
+        *(settings.topic(name) for name in INPUT_TOPICS),
+        partitions=settings.partitions,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
     return Topology(
         topics=topics,
+        inputs=inputs,
         alert_state=_table(app, "alert-state", settings),
         configs=_table(app, "integration-configs", settings),
         company_status=_table(app, "company-status", settings),

@@ -5,40 +5,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from streamproc.agents.dispatch import CompanyDispatcher, Handler
-from streamproc.agents.intake import FetchIntake, InputRecord
+from streamproc.agents.intake import InputRecord, Intake
 from streamproc.agents.pipeline import Pipeline
 from streamproc.agents.sweep import Sweeper
-from streamproc.topology import ALERTS, INTEGRATION_CONFIG, MANUAL_WARNINGS, TICKET_OBSERVATIONS
+from streamproc.topology import INPUT_TOPICS
 
 if TYPE_CHECKING:
     import faust
 
-    from streamproc.engine.fetches import StreamprocApp
     from streamproc.runtime import Runtime
 
 
-def register_agents(app: StreamprocApp, runtime: Runtime) -> None:
-    """Attach the worker's intake, lanes and timers to ``app``.
+def register_agents(app: faust.App, runtime: Runtime) -> None:
+    """Attach the worker's agent, its lanes and timers to ``app``.
 
     The input topics are keyed by company id and co-partitioned, so a company's records are
-    handled in order by the worker that owns its partition. Whole fetches of them go to the
-    intake (no faust agent per topic: see ``engine/fetches.py``), which queues each record in
-    its company's lane: a slow tenant never stalls another.
+    handled in order by the worker that owns its partition. One agent consumes them all and
+    queues each record in its company's lane: a slow tenant never stalls another.
     """
     pipeline = Pipeline(runtime)
     dispatcher = CompanyDispatcher(batch_scope=pipeline.batched.batch)
-    handlers = {  # within a fetch, configs go first: the events after them depend on them
-        INTEGRATION_CONFIG: pipeline.on_config,
-        TICKET_OBSERVATIONS: pipeline.on_observation,
-        MANUAL_WARNINGS: pipeline.on_warning,
-        ALERTS: pipeline.on_alert,
+    handlers = {
+        runtime.topic(name).get_topic_name(): _guarded(pipeline, getattr(pipeline, method))
+        for name, method in INPUT_TOPICS.items()
     }
-    by_topic = {}
-    for name, handler in handlers.items():
-        topic = runtime.topic(name)
-        app.topics.add(topic)  # subscribed (and co-partitioned with the tables) like an agent's
-        by_topic[topic.get_topic_name()] = _guarded(pipeline, handler)
-    app.intake = FetchIntake(app, dispatcher, by_topic, runtime.metrics)
+    intake = Intake(dispatcher, handlers, runtime.metrics)
+
+    @app.agent(runtime.topology.inputs, name="company-events")
+    async def company_events(stream: faust.StreamT) -> None:
+        await intake(stream)
 
     @app.on_partitions_revoked.connect
     async def _revoked(sender: faust.App, revoked: set, **_: object) -> None:
@@ -73,7 +68,7 @@ async def replay_uncommitted(app: faust.App, runtime: Runtime) -> None:
     """
     if not app.consumer.assignment():
         return  # more workers than partitions, or a rebalance left us none: aiokafka would assert
-    sources = {topic.get_topic_name() for topic in runtime.topology.topics.values()}
+    sources = set(runtime.topology.inputs.topics)
     committed = await app.consumer.seek_to_committed()
     for tp, offset in committed.items():
         if tp.topic in sources and not offset:

@@ -14,13 +14,13 @@ records before it.
 
 Tables are read and written in the partition of the record being handled (``current_record``),
 as faust does for the event being processed: a company's state lives in its partition.
+Values are JSON objects; an alert's state is validated from its stored object.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -34,37 +34,38 @@ Value = dict[str, Any]
 
 
 class Store(Protocol):
-    """A table by partition (``engine.tables.TableStore``); values are JSON bytes."""
+    """A table in the partition of a record (``engine.tables.TableStore``); JSON values."""
 
-    def get(self, partition: int | None, key: bytes) -> bytes | None: ...
+    def get(self, record: Any, key: bytes) -> Any: ...
 
-    def put(self, partition: int, key: bytes, value: bytes) -> Awaitable[None]: ...
+    def put(self, record: Any, key: bytes, value: Any) -> None: ...
 
-    def delete(self, partition: int, key: bytes) -> Awaitable[None]: ...
+    def delete(self, record: Any, key: bytes) -> None: ...
 
 
 @dataclass(frozen=True)
 class LaneStores:
-    """The tables a lane writes."""
+    """The tables a lane writes, and how to wait until their changelog records are in Kafka."""
 
     alert_state: Store
     company_status: Store
     configs: Store
     activity: Store
+    durable: Callable[[], Awaitable[None]]
 
 
-def _json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
+def _as_is(value: Any) -> Any:
+    return value
 
 
-def _state_json(state: AlertTicketState) -> bytes:
-    return state.model_dump_json().encode()
+def _state_json(state: AlertTicketState) -> Any:
+    return state.model_dump(mode="json")
 
 
 @dataclass
 class Batch:
-    # (store, key) → (partition, value, encoder): the latest value wins
-    writes: dict[tuple[int, bytes], tuple[Store, int, Any, Callable[[Any], bytes]]] = field(
+    # (store, key) → (store, record, value, encoder): the latest value wins
+    writes: dict[tuple[int, bytes], tuple[Store, Any, Any, Callable[[Any], Any]]] = field(
         default_factory=dict
     )
     deliveries: list[Awaitable[Any]] = field(default_factory=list)
@@ -73,12 +74,6 @@ class Batch:
 
 _current: ContextVar[Batch | None] = ContextVar("streamproc_batch", default=None)
 current_record: ContextVar[Any] = ContextVar("streamproc_record", default=None)
-
-
-def current_partition() -> int | None:
-    """The partition of the record being handled (None outside a lane)."""
-    record = current_record.get()
-    return None if record is None else record.partition
 
 
 class BatchedTables:
@@ -101,7 +96,7 @@ class BatchedTables:
     # Alert states (and warning marks, JSON dicts, in the same table).
 
     def state(self, key: bytes) -> AlertTicketState | None:
-        return self._get(self.stores.alert_state, key, AlertTicketState.model_validate_json)
+        return self._get(self.stores.alert_state, key, AlertTicketState.model_validate)
 
     def put_state(self, key: bytes, state: AlertTicketState) -> None:
         """Store an alert state that may mark events handled (written after the deliveries)."""
@@ -113,20 +108,20 @@ class BatchedTables:
         A pending intent before a Halo call: after a crash, the replayed event must find it.
         """
         await self.flush()
-        store = self.stores.alert_state
-        await store.put(self._partition(), key, _state_json(state))
+        self.stores.alert_state.put(self._record(), key, _state_json(state))
+        await self.stores.durable()
 
     def marks(self, key: bytes) -> Value | None:
-        return self._get(self.stores.alert_state, key, json.loads)
+        return self._get(self.stores.alert_state, key, _as_is)
 
     def put_marks(self, key: bytes, value: Value) -> None:
-        self._put(self.stores.alert_state, key, value, _json)
+        self._put(self.stores.alert_state, key, value, _as_is)
 
     # Company status and the tables written at once.
 
     def status(self, key: bytes) -> Value | None:
         self._fold_results(key)
-        return self._get(self.stores.company_status, key, json.loads)
+        return self._get(self.stores.company_status, key, _as_is)
 
     def count_result(self, key: bytes, result: TicketResult) -> None:
         """Fold ``result`` into company ``key``'s status (once per batch: results are hot)."""
@@ -143,21 +138,18 @@ class BatchedTables:
             self.put_status(key, apply_results(self.status(key), results))
 
     def put_status(self, key: bytes, value: Value) -> None:
-        self._put(self.stores.company_status, key, value, _json)
+        self._put(self.stores.company_status, key, value, _as_is)
 
-    def config_json(self, key: bytes) -> bytes | None:
-        """The company's stored config (JSON bytes), from its partition when in a lane."""
-        return self.stores.configs.get(current_partition(), key)
+    def config(self, key: bytes) -> Value | None:
+        """The company's stored config, from its partition when in a lane."""
+        return self.stores.configs.get(current_record.get(), key)
 
     def write_now(self, store: Store, key: bytes, value: Any) -> None:
         """Write JSON ``value`` (None: delete) at once; not held back by the batch."""
-        partition = self._partition()
-        delivery = (
-            store.delete(partition, key)
-            if value is None
-            else store.put(partition, key, _json(value))
-        )
-        self._count(delivery)
+        if value is None:
+            store.delete(self._record(), key)
+        else:
+            store.put(self._record(), key, value)
 
     # Deliveries.
 
@@ -181,21 +173,16 @@ class BatchedTables:
         for key in list(batch.results):
             self._fold_results(key)
         writes, batch.writes = batch.writes, {}
-        for (_, key), (store, partition, value, encode) in writes.items():
-            self._count(store.put(partition, key, encode(value)))
+        for (_, key), (store, record, value, encode) in writes.items():
+            store.put(record, key, encode(value))
 
-    @staticmethod
-    def _count(delivery: Awaitable[Any]) -> None:
-        """Table writes are not awaited by the lane (faust's were not either); the outbox logs
-        a failed one."""
-
-    def _get(self, store: Store, key: bytes, decode: Callable[[bytes], Any]) -> Any:
+    def _get(self, store: Store, key: bytes, decode: Callable[[Any], Any]) -> Any:
         """What the batch holds for ``key``, else the stored value, decoded."""
         held = self._held(store, key)
         if held is not None:
             return held
-        raw = store.get(current_partition(), key)
-        return decode(raw) if raw else None
+        raw = store.get(current_record.get(), key)
+        return None if raw is None else decode(raw)
 
     def _held(self, store: Store, key: bytes) -> Any:
         batch = _current.get()
@@ -204,16 +191,16 @@ class BatchedTables:
         held = batch.writes.get((id(store), key))
         return None if held is None else held[2]
 
-    def _put(self, store: Store, key: bytes, value: Any, encode: Callable[[Any], bytes]) -> None:
+    def _put(self, store: Store, key: bytes, value: Any, encode: Callable[[Any], Any]) -> None:
         batch = _current.get()
         if batch is None:
-            self._count(store.put(self._partition(), key, encode(value)))
+            store.put(self._record(), key, encode(value))
         else:
-            batch.writes[(id(store), key)] = (store, self._partition(), value, encode)
+            batch.writes[(id(store), key)] = (store, self._record(), value, encode)
 
     @staticmethod
-    def _partition() -> int:
-        partition = current_partition()
-        if partition is None:
+    def _record() -> Any:
+        record = current_record.get()
+        if record is None:
             raise RuntimeError("tables are written only while a lane handles a record")
-        return partition
+        return record

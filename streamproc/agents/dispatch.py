@@ -108,16 +108,12 @@ class CompanyDispatcher:
         self._lanes: dict[bytes, _Lane] = {}
         self._progress = asyncio.Event()  # set when records finished or lanes were dropped
         self.acks = InOrderAcks()
-
-    @property
-    def queued(self) -> int:
-        """Records waiting or in flight across all companies (for metrics and tests)."""
-        return sum(sum(lane.partitions.values()) for lane in self._lanes.values())
+        self.queued = 0  # records waiting or in flight across all companies
 
     async def room(self) -> None:
         """Wait while ``max_queued`` records or more are queued or in flight.
 
-        The intake waits here after each fetch: a backlog is left in Kafka instead of in
+        The intake waits here after each record: a backlog is left in Kafka instead of in
         memory, where every queued record would cost the garbage collector time.
         """
         while self.queued >= self.max_queued:
@@ -135,6 +131,7 @@ class CompanyDispatcher:
             lane = self._lanes[company] = _Lane(asyncio.Queue(self.max_queued_per_company))
         tp = record.tp
         lane.partitions[tp] = lane.partitions.get(tp, 0) + 1
+        self.queued += 1
         self.acks.track(record)
         if lane.task is None or lane.task.done():
             lane.task = asyncio.create_task(self._drain(company, lane), name=f"company:{company!r}")
@@ -151,20 +148,40 @@ class CompanyDispatcher:
             while len(batch) < self.max_batch and not lane.queue.empty():
                 batch.append(lane.queue.get_nowait())
             try:
-                async with self.batch_scope():
-                    for record, handler in batch:
-                        current_record.set(record)
-                        await handler(record)
-            except Exception:  # e.g. an output not delivered: not acked, so replayed later
-                log.exception("company %r: a batch of %d records failed", company, len(batch))
-                continue
+                await self._handle(company, batch)
             finally:
                 current_record.set(None)
                 for record, _ in batch:
                     _forget(lane, record.tp)
+                self.queued -= len(batch)
                 self._progress.set()
             for record, _ in batch:
                 self.acks.done(record)
+
+    async def _handle(self, company: bytes, batch: list[tuple[Record, Handler]]) -> None:
+        """Handle ``batch``; when it fails (an output not delivered), handle it again.
+
+        Bad records never get here (they are dead-lettered); what fails is Kafka. Skipping the
+        batch would leave its records unacknowledged, and every later record of their partitions
+        uncommitted, until the next rebalance; handling it again repeats at most some outputs.
+        """
+        delay = 0.5
+        while True:
+            try:
+                async with self.batch_scope():
+                    for record, handler in batch:
+                        current_record.set(record)
+                        await handler(record)
+                return
+            except Exception:
+                log.exception(
+                    "company %r: a batch of %d records failed; handling it again in %.1f s",
+                    company,
+                    len(batch),
+                    delay,
+                )
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 30.0)
 
     async def revoke(self, revoked: Iterable[TP]) -> None:
         """Cancel and drop the work of companies that hold records of revoked partitions."""
@@ -177,6 +194,7 @@ class CompanyDispatcher:
                 lane.task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await lane.task
+            self.queued -= sum(lane.partitions.values())  # what the cancelled batch left
             while not lane.queue.empty():  # lets a submit waiting for room go on (its record
                 lane.queue.get_nowait()  # is dropped with the rest: replayed by the new owner)
         if doomed:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from streamproc import activity_log
-from streamproc.agents.batch import BatchedTables, Store, current_partition
+from streamproc.agents.batch import BatchedTables, Store, current_record
 from streamproc.contracts import dead_letter, encode
 from streamproc.core import EmitActivity, EmitCommand, EmitResult
 from streamproc.topology import ACTIVITY_FEED, ALERT_COMMANDS, DEAD_LETTER, TICKET_RESULTS
@@ -29,8 +28,7 @@ class ActivityView:
         self.batched, self.store = batched, store
 
     def get(self, key: bytes) -> Any:
-        raw = self.store.get(current_partition(), key)
-        return json.loads(raw) if raw else None
+        return self.store.get(current_record.get(), key)
 
     def __setitem__(self, key: bytes, value: Any) -> None:
         self.batched.write_now(self.store, key, value)

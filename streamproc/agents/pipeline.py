@@ -97,8 +97,8 @@ class Pipeline:
         """
         if company_id in self._configs:
             return self._configs[company_id]
-        raw = self.batched.config_json(company_id.encode())
-        config = IntegrationConfig.model_validate_json(raw) if raw else None
+        stored = self.batched.config(company_id.encode())
+        config = IntegrationConfig.model_validate(stored) if stored else None
         self._configs[company_id] = config
         return config
 

@@ -12,8 +12,8 @@ that has no batch on its way hands its next one to aiokafka, all in the same tur
 loop, so they travel in one produce request per broker: requests, not records, are what cost
 the broker and the worker most on a small machine.
 
-Order per partition is the order of ``append``. That is why everything written to one topic
-(a table's changelog above all) must go through the outbox and not also through faust.
+Order per partition is the order of ``append``. The outbox has a producer of its own (aiokafka's
+public batch API); table changelogs go through faust's.
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
 log = logging.getLogger(__name__)
-
-Delivered = Callable[[int, int], None]  # (partition, offset of the batch's last record)
 
 
 @dataclass
@@ -49,25 +48,52 @@ class _Partition:
 class Outbox:
     """One worker's output: ``append(topic, key, value)`` → a future set once Kafka has it.
 
-    ``producer`` returns the started aiokafka producer (faust's, so both share connections
-    and settings); ``partitions`` gives a topic's partition count for keyed records.
+    ``producer`` is the aiokafka producer to send with (by default one of the outbox's own,
+    started on first use); ``partitions`` gives a topic's partition count for keyed records.
     """
 
     def __init__(
-        self, producer: Callable[[], Any], partitions: Callable[[str], int], linger: float
+        self,
+        bootstrap_servers: str,
+        *,
+        partitions: Callable[[str], int],
+        linger: float,
+        max_batch_bytes: int = 512 * 1024,
+        producer: Any = None,
     ) -> None:
-        self._producer = producer
+        self._config: dict[str, Any] = {
+            "bootstrap_servers": bootstrap_servers,
+            "acks": "all",
+            "enable_idempotence": True,  # a batch retried by aiokafka is not written twice
+            "max_batch_size": max_batch_bytes,
+            "linger_ms": round(linger * 1000),
+        }
+        self._made = producer
+        self._started: asyncio.Future[None] | None = None
         self._partitions = partitions
         self.linger = linger
         self._parts: dict[tuple[str, int], _Partition] = {}
         self._key_partition: dict[tuple[str, bytes], int] = {}
-        self._watchers: dict[str, Delivered] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._handing: set[asyncio.Future[None]] = set()
 
-    def watch(self, topic: str, delivered: Delivered) -> None:
-        """Call ``delivered(partition, last offset)`` after each batch of ``topic`` arrives."""
-        self._watchers[topic] = delivered
+    @property
+    def _producer(self) -> Any:
+        if self._made is None:  # made in the worker's event loop, which aiokafka binds it to
+            self._made = AIOKafkaProducer(**self._config)
+        return self._made
+
+    async def start(self) -> None:
+        """Connect the producer (once; every send waits for it)."""
+        if self._started is None:
+            self._started = asyncio.ensure_future(self._producer.start())
+        await asyncio.shield(self._started)
+
+    async def stop(self) -> None:
+        """Deliver what was handed over and disconnect."""
+        if self._started is not None and self._started.done() and not self._started.exception():
+            await self._producer.stop()
+        self._started = None
 
     def partition_for(self, topic: str, key: bytes) -> int:
         """The partition Kafka's default partitioner picks for ``key`` (murmur2, as Java's)."""
@@ -100,7 +126,7 @@ class Outbox:
     def _new_batch(self, part: _Partition) -> _Batch:
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(_retrieved)  # failures are logged here, awaited or not
-        batch = _Batch(self._producer().create_batch(), future)
+        batch = _Batch(self._producer.create_batch(), future)
         part.waiting.append(batch)
         return batch
 
@@ -119,7 +145,14 @@ class Outbox:
         task.add_done_callback(self._handing.discard)
 
     async def _send(self, batches: list[tuple[_Partition, _Batch]]) -> None:
-        producer = self._producer()
+        producer = self._producer
+        try:
+            await self.start()
+        except Exception as exc:  # every batch fails; the lanes handle theirs again
+            for part, batch in batches:
+                self._arrived(part, batch, exc)
+            self._started = self._made = None  # a new producer for the next attempt
+            return
         for part, batch in batches:
             batch.builder.close()  # complete: aiokafka's sender takes it at once
             try:  # no batch of this partition is queued in aiokafka: this does not wait
@@ -141,9 +174,6 @@ class Outbox:
             if not batch.future.done():
                 batch.future.set_exception(error)
             return
-        watcher = self._watchers.get(part.topic)
-        if watcher is not None:
-            watcher(part.partition, done.result().offset + batch.builder.record_count() - 1)
         if not batch.future.done():
             batch.future.set_result(None)
 

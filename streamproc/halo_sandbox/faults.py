@@ -4,11 +4,16 @@ A fault applies to requests of one client id (or all when ``client_id`` is null)
 to paths containing ``path`` and to one ``method``; ``count`` says how many requests it affects
 (null = until cleared).  ``lost_reply`` and ``token_expiry`` default to API paths only (never the
 token endpoint), and ``lost_reply`` to POST, because they model a lost create/an expired token.
+``probability`` makes a fault hit only that share of matching requests (a count is consumed only by
+a hit), and ``for_seconds`` ends it that long after it was added: "10 % of create replies lost",
+"503 for 15 seconds".
 """
 
 from __future__ import annotations
 
 import itertools
+import random
+import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +36,9 @@ class Fault(BaseModel):
     status: int | None = None
     path: str | None = None
     method: str | None = None
+    probability: float = Field(1.0, gt=0, le=1)
+    for_seconds: float | None = Field(None, gt=0)
+    expires_at: float | None = Field(None, description="Monotonic clock; set from for_seconds.")
 
     def matches(self, client_id: str | None, path: str, method: str) -> bool:
         if self.client_id is not None and self.client_id != client_id:
@@ -48,18 +56,29 @@ class Fault(BaseModel):
 class FaultBook:
     """The active faults of one tenant, consumed in insertion order."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, seed: int | None = None, clock=time.monotonic) -> None:
         self.faults: list[Fault] = []
         self._ids = itertools.count(1)
+        self._random = random.Random(seed)
+        self._clock = clock
 
     def add(self, spec: dict[str, Any]) -> Fault:
         fault = Fault.model_validate({**spec, "id": next(self._ids)})
+        if fault.for_seconds is not None:
+            fault.expires_at = self._clock() + fault.for_seconds
         self.faults.append(fault)
         return fault
 
     def take(self, client_id: str | None, path: str, method: str) -> list[Fault]:
-        """All faults matching this request, with their counts consumed."""
-        hit = [f for f in self.faults if f.matches(client_id, path, method)]
+        """All faults that hit this request, with their counts consumed."""
+        now = self._clock()
+        self.faults = [f for f in self.faults if f.expires_at is None or f.expires_at > now]
+        hit = [
+            f
+            for f in self.faults
+            if f.matches(client_id, path, method)
+            and (f.probability >= 1 or self._random.random() < f.probability)
+        ]
         for f in hit:
             if f.count is not None:
                 f.count -= 1

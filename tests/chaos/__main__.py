@@ -1,4 +1,9 @@
-"""``python -m tests.chaos --workers 3 --companies 20 --lifecycles 5000 --kill-every 5``."""
+"""``python -m tests.chaos --workers 3 --companies 20 --lifecycles 5000 --kill-every 5``.
+
+The rebalance storm on its own: ``python -m tests.chaos --workload storm --workers 2
+--partitions 4 --companies 5 --lifecycles 400 --duration 40 --kill-every 0 --storm-kills 5
+--restart-after 2 2 --halo-rate-limit 100000``.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,23 @@ def main(argv: list[str] | None = None) -> int:
         default=300,
         help="Halo requests per 5 minutes per tenant (sandbox and workers; hosted Halo: 300)",
     )
+    p.add_argument("--workload", choices=["mixed", "storm"], default="mixed")
+    p.add_argument(
+        "--storm-kills",
+        type=int,
+        default=0,
+        help="end with this many kills closer together than the session timeout",
+    )
+    p.add_argument("--storm-gap", type=float, nargs=2, default=(8.0, 10.0), metavar=("MIN", "MAX"))
+    p.add_argument(
+        "--restart-after", type=float, nargs=2, default=(0.2, 1.5), metavar=("MIN", "MAX")
+    )
+    p.add_argument("--session-timeout", type=float, default=None, help="default: the worker's")
+    p.add_argument(
+        "--worker-defaults",
+        action="store_true",
+        help="workers keep their own sweep interval and retry delays (else 10 s and 2 s)",
+    )
     p.add_argument("--bootstrap", default=None, help="existing Kafka (else one is started)")
     p.add_argument("--sandbox", default=None, help="existing sandbox URL (else one is started)")
     p.add_argument("--workdir", type=Path, default=None, help="keep logs here")
@@ -46,6 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         faulty_ratio=args.faulty_ratio,
         halo_rate_limit=args.halo_rate_limit,
+        workload=args.workload,
+        storm_kills=args.storm_kills,
+        storm_gap=tuple(args.storm_gap),
+        restart_after=tuple(args.restart_after),
+        session_timeout=args.session_timeout,
+        sweep_interval=None if args.worker_defaults else 10.0,
+        retry_max_delay=None if args.worker_defaults else 2.0,
         bootstrap=args.bootstrap,
         sandbox=args.sandbox,
         workdir=args.workdir,

@@ -12,8 +12,17 @@ What it does (see ``python -m tests.chaos --help``):
 4. after quiescence (all workers healthy, no new results for ``--quiet`` seconds) it reads every
    output topic and every tenant's tickets and prints a summary (see :class:`Report`).
 
+With ``storm_kills`` the run ends in a *rebalance storm*: that many SIGKILLs closer together than
+the workers' session timeout, the last one right after the last event is produced, each victim
+restarted ``restart_after`` seconds later (a crash-looping worker, a rolling deploy gone wrong).
+The ``storm`` workload is the shape that once lost events there: 5 companies, each alert raised,
+half of them raised again, and cleared 6-10 s later; three companies share one Halo instance, one
+instance loses 10 % of create replies and one answers 503 for 15 s.
+
 Definitions: a *raise-cycle* starts with a ``raised`` event and ends with a clear. *Lost*: an
 actionable raise-cycle with neither a Halo ticket nor a ``failed`` result for the alert.
+*Failover*: for each kill, the time from the kill to the first result of an event produced after
+it in a partition the victim held.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ from streamproc.contracts import encode
 from streamproc.core.manual import warning_intent_key
 from streamproc.core.state import intent_key
 from streamproc.halo_sandbox.process import sandbox_process
+from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID
 from streamproc.kafka.broker import BrokerLayout, LocalBroker, free_port
 from tests.chaos.kafka_util import read_topics
 from tests.support.scenario import alert_event, warning_event
@@ -66,6 +76,14 @@ class ChaosConfig:
     faulty_ratio: float = 0.4  # share of tenants that get faults
     halo_rate_limit: int = 300  # per tenant per 5 minutes, in the sandbox and the workers' limiter
     kills: bool = True
+    workload: str = "mixed"  # "mixed" (build_workload) | "storm" (build_storm_workload)
+    storm_kills: int = 0  # kills closer together than the session timeout, ending the run
+    storm_gap: tuple[float, float] = (8.0, 10.0)
+    restart_after: tuple[float, float] = (0.2, 1.5)
+    session_timeout: float | None = None  # None: the workers' own default
+    standby_replicas: int | None = None  # None: the workers' own default
+    sweep_interval: float | None = 10.0  # None: the workers' own default
+    retry_max_delay: float | None = 2.0  # None: the workers' own default
     bootstrap: str | None = None
     sandbox: str | None = None
     workdir: Path | None = None
@@ -148,6 +166,76 @@ def build_workload(
         if cursor[index] == len(plans[index]):
             active.remove(index)
     return lifecycles, sequence
+
+
+Timed = list[tuple[float, str, dict[str, Any]]]  # (seconds after the start, topic, event)
+
+
+def spread(sequence: list[tuple[str, dict[str, Any]]], duration: float) -> Timed:
+    """``sequence`` produced at a steady rate over ``duration`` seconds."""
+    step = duration / max(1, len(sequence))
+    return [(i * step, topic, event) for i, (topic, event) in enumerate(sequence)]
+
+
+def build_storm_workload(
+    cfg: ChaosConfig, companies: list[str], rnd: random.Random
+) -> tuple[list[Lifecycle], Timed]:
+    """Each alert raised, half raised again, cleared 6-10 s later; the last clear ends the run."""
+    duration = cfg.duration if cfg.duration is not None else 40.0
+    lifecycles: list[Lifecycle] = []
+    timed: Timed = []
+    for i in range(cfg.lifecycles):
+        life = Lifecycle(companies[i % len(companies)], f"s-{i}", "alert", True)
+        raised_at = rnd.uniform(0, duration - 10)
+        plan = [(raised_at, "raised")]
+        if i % 2:
+            plan.append((raised_at + rnd.uniform(0.5, 5.5), "raised"))
+        plan.append((raised_at + rnd.uniform(6, 10), "cleared"))
+        for at, etype in plan:
+            event = alert_event(
+                life.company,
+                life.ident,
+                etype,
+                at=T0 + timedelta(seconds=at),
+                watchman_id=f"wm-{life.ident}",
+                computer_name=f"Mac {life.ident}",
+                serial=f"SN-{life.ident}",
+            )
+            life.events.append(event)
+            timed.append((at, "watchman.alerts", event))
+        lifecycles.append(life)
+    timed.sort(key=lambda item: item[0])
+    return lifecycles, timed
+
+
+def kill_plan(cfg: ChaosConfig, duration: float, rnd: random.Random) -> list[float]:
+    """Seconds after the start of production at which a worker is killed.
+
+    Every ``kill_every`` seconds, then the storm: ``storm_kills`` kills ``storm_gap`` apart, the
+    last one just after the last event was produced (its partitions' tail is in flight).
+    """
+    storm: list[float] = []
+    at = duration + 0.3
+    for _ in range(cfg.storm_kills):
+        storm.append(at)
+        at -= rnd.uniform(*cfg.storm_gap)
+    storm = sorted(t for t in storm if t >= 1.0)
+    regular: list[float] = []
+    if cfg.kills and cfg.kill_every > 0:
+        end = (storm[0] - cfg.kill_every) if storm else duration
+        at = cfg.kill_every
+        while at <= end:
+            regular.append(at)
+            at += cfg.kill_every
+    return regular + storm
+
+
+def instances(cfg: ChaosConfig, run: str, companies: list[str]) -> dict[str, str]:
+    """company → Halo instance (sandbox tenant) name."""
+    if cfg.workload == "storm" and len(companies) >= 3:
+        names = {c: f"{run}-shared" for c in companies[:-2]}
+        return {**names, companies[-2]: f"{run}-lossy", companies[-1]: f"{run}-flaky"}
+    return {c: f"{run}-{c}" for c in companies}
 
 
 # ------------------------------------------------------------------------ infrastructure
@@ -246,9 +334,15 @@ def _run(cfg: ChaosConfig, workdir: Path, bootstrap: str, sandbox_url: str) -> R
     run = f"chaos-{uuid.uuid4().hex[:8]}"
     prefix = f"{run}."
     companies = [f"c{i:02d}" for i in range(cfg.companies)]
-    tenant_url = {c: f"{sandbox_url}/t/{run}-{c}" for c in companies}
-    lifecycles, sequence = build_workload(cfg, companies, rnd)
-    log(cfg, f"run {run}: {len(lifecycles)} lifecycles, {len(sequence)} events, workdir {workdir}")
+    names = instances(cfg, run, companies)
+    tenant_url = {c: f"{sandbox_url}/t/{name}" for c, name in names.items()}
+    if cfg.workload == "storm":
+        lifecycles, timed = build_storm_workload(cfg, companies, rnd)
+    else:
+        lifecycles, sequence = build_workload(cfg, companies, rnd)
+        duration = cfg.duration if cfg.duration is not None else max(10.0, cfg.lifecycles / 10)
+        timed = spread(sequence, duration)
+    log(cfg, f"run {run}: {len(lifecycles)} lifecycles, {len(timed)} events, workdir {workdir}")
 
     workers = [
         WorkerProcess(
@@ -258,16 +352,14 @@ def _run(cfg: ChaosConfig, workdir: Path, bootstrap: str, sandbox_url: str) -> R
             data_dir=workdir / f"w{i}" / "data",
             log_path=workdir / f"w{i}.log",
             partitions=cfg.partitions,
-            extra_env={
-                "STREAMPROC_SWEEP_INTERVAL": "10",
-                "STREAMPROC_HALO_RETRY_MAX_DELAY": "2",
-                "STREAMPROC_HALO_RATE_LIMIT": str(cfg.halo_rate_limit),
-            },
+            session_timeout=cfg.session_timeout,
+            standby_replicas=cfg.standby_replicas,
+            extra_env=_worker_env(cfg),
         )
         for i in range(cfg.workers)
     ]
-    for company in companies:
-        sandbox_post(f"{tenant_url[company]}/_sandbox/config", {"rate_limit": cfg.halo_rate_limit})
+    for url in set(tenant_url.values()):
+        sandbox_post(f"{url}/_sandbox/config", {"rate_limit": cfg.halo_rate_limit})
     try:
         for w in workers:
             w.start(wait=False)
@@ -280,12 +372,21 @@ def _run(cfg: ChaosConfig, workdir: Path, bootstrap: str, sandbox_url: str) -> R
         )
         wait_configured(workers[0], *companies, timeout=60)  # forwarded to each owner
         setup = Setup(
-            cfg, prefix, bootstrap, workers, companies, tenant_url, lifecycles, sequence, rnd
+            cfg, prefix, bootstrap, workers, companies, tenant_url, lifecycles, timed, rnd
         )
         return _experiment(setup)
     finally:
         for w in workers:
             w.stop()
+
+
+def _worker_env(cfg: ChaosConfig) -> dict[str, str]:
+    env = {"STREAMPROC_HALO_RATE_LIMIT": str(cfg.halo_rate_limit)}
+    if cfg.sweep_interval is not None:
+        env["STREAMPROC_SWEEP_INTERVAL"] = str(cfg.sweep_interval)
+    if cfg.retry_max_delay is not None:
+        env["STREAMPROC_HALO_RETRY_MAX_DELAY"] = str(cfg.retry_max_delay)
+    return env
 
 
 @dataclass
@@ -299,40 +400,54 @@ class Setup:
     companies: list[str]
     tenant_url: dict[str, str]
     lifecycles: list[Lifecycle]
-    sequence: list[tuple[str, dict[str, Any]]]
+    timed: Timed
     rnd: random.Random
 
 
+@dataclass
+class Kill:
+    at: float  # wall clock
+    victim: str
+    partitions: frozenset[int]  # of the alerts topic, as the victim's /health said before
+    exited_by_itself: bool = False
+
+
+def _assigned(worker: WorkerProcess, topic: str) -> frozenset[int]:
+    with contextlib.suppress(Exception):
+        return frozenset(worker.assigned(topic))
+    return frozenset()
+
+
 def _experiment(s: Setup) -> Report:
-    cfg, prefix, bootstrap, workers, companies = (
-        s.cfg,
-        s.prefix,
-        s.bootstrap,
-        s.workers,
-        s.companies,
-    )
-    tenant_url, lifecycles, sequence, rnd = s.tenant_url, s.lifecycles, s.sequence, s.rnd
-    faulty = (
-        companies[: max(1, round(len(companies) * cfg.faulty_ratio))] if cfg.faulty_ratio else []
-    )
+    cfg, prefix, bootstrap, workers = s.cfg, s.prefix, s.bootstrap, s.workers
+    tenant_url, lifecycles, timed, rnd = s.tenant_url, s.lifecycles, s.timed, s.rnd
+    alerts_topic = f"{prefix}watchman.alerts"
+    faulty = _faulty(cfg, s.companies, tenant_url)
     stop = threading.Event()
-    kills: list[str] = []
+    kills: list[Kill] = []
     fault_counts: Counter[str] = Counter()
+    duration = max((at for at, _, _ in timed), default=0.0)
+    plan = kill_plan(cfg, duration, rnd)
+    started_at = time.time()
 
     def killer() -> None:
-        while not stop.wait(cfg.kill_every):
-            victim = rnd.choice(workers)
-            if victim.proc is None or victim.proc.poll() is not None:
+        for at in plan:
+            if stop.wait(max(0.0, started_at + at - time.time())):
+                return
+            alive = [w for w in workers if w.proc is not None and w.proc.poll() is None]
+            if not alive:
                 continue
+            victim = rnd.choice(alive)
+            held = _assigned(victim, alerts_topic)
             victim.stop(signal.SIGKILL)
-            kills.append(f"{time.strftime('%H:%M:%S')} {victim.url}")
-            log(cfg, f"SIGKILL {victim.url} (kill #{len(kills)})")
-            time.sleep(rnd.uniform(0.2, 1.5))
+            kills.append(Kill(time.time(), victim.url, held))
+            log(cfg, f"SIGKILL {victim.url} holding {sorted(held)} (kill #{len(kills)})")
+            time.sleep(rnd.uniform(*cfg.restart_after))
             victim.start(wait=False)
 
     def faults() -> None:
-        from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID
-
+        if cfg.workload == "storm":
+            return _storm_faults(cfg, tenant_url, s.companies, stop, fault_counts, started_at)
         kinds = [
             {"kind": "error5xx", "status": 503, "count": 2},
             {"kind": "error5xx", "status": 500, "count": 1, "path": "Tickets", "method": "POST"},
@@ -349,33 +464,25 @@ def _experiment(s: Setup) -> Report:
                     sandbox_post(f"{tenant_url[company]}/_sandbox/faults", fault)
                     fault_counts[f"{fault['kind']}{fault.get('status', '')}"] += 1
 
-    duration = cfg.duration if cfg.duration is not None else max(10.0, cfg.lifecycles / 10)
-    threads = [threading.Thread(target=faults, daemon=True)]
-    if cfg.kills and cfg.kill_every > 0:
-        threads.append(threading.Thread(target=killer, daemon=True))
-    for t in threads:
-        t.start()
-    started = time.monotonic()
-    records = [
-        (f"{prefix}{topic}", e["company_id"].encode(), json.dumps(e).encode())
-        for topic, e in sequence
-    ]
-    asyncio.run(_produce(bootstrap, records, duration=duration))
-    log(cfg, f"produced {len(records)} events in {time.monotonic() - started:.1f}s")
+    fault_thread = threading.Thread(target=faults, daemon=True)
+    kill_thread = threading.Thread(target=killer, daemon=True)
+    fault_thread.start()
+    kill_thread.start()
+    produced = asyncio.run(_produce_timed(bootstrap, prefix, timed, started_at))
+    log(cfg, f"produced {len(timed)} events in {time.time() - started_at:.1f}s")
+    kill_thread.join()  # the storm's last kill comes just after the last event
     stop.set()
-    for t in threads:
-        t.join(timeout=60)
+    fault_thread.join(timeout=60)
     # Clear faults so that the tail drains; then wait for quiescence.
-    for company in faulty:
+    for url in set(tenant_url.values()):
         with contextlib.suppress(Exception):
             urllib.request.urlopen(
-                urllib.request.Request(f"{tenant_url[company]}/_sandbox/faults", method="DELETE"),
-                timeout=10,
+                urllib.request.Request(f"{url}/_sandbox/faults", method="DELETE"), timeout=10
             ).read()
     for w in workers:
         if w.proc is None or w.proc.poll() is not None:
             w.start(wait=False)
-    expected_ids = {e["event_id"] for _, e in sequence}
+    expected_ids = {e["event_id"] for _, _, e in timed}
     quiet_since, last_count, waited_from = time.monotonic(), -1, time.monotonic()
     while True:
         results = [
@@ -393,38 +500,121 @@ def _experiment(s: Setup) -> Report:
             break
         for w in workers:  # a worker that died on its own is restarted (and counted)
             if w.proc is not None and w.proc.poll() is not None:
-                kills.append(f"{time.strftime('%H:%M:%S')} {w.url} EXITED {w.proc.returncode}")
+                kills.append(Kill(time.time(), w.url, frozenset(), exited_by_itself=True))
                 log(cfg, f"worker {w.url} exited by itself ({w.proc.returncode}); restarting")
                 w.start(wait=False)
         time.sleep(2)
-    log(cfg, f"quiescent after {time.monotonic() - started:.1f}s total")
+    log(cfg, f"quiescent after {time.time() - started_at:.1f}s total")
+    sequence = [(topic, event) for _, topic, event in timed]
     report = check(
         cfg, bootstrap, prefix, tenant_url, lifecycles, sequence, kills, fault_counts, workers
     )
-    report.numbers["elapsed_s"] = round(time.monotonic() - started)
+    _failover(report, kills, produced, bootstrap, prefix)
+    report.numbers["elapsed_s"] = round(time.time() - started_at)
     return report
 
 
-async def _produce(
-    bootstrap: str, records: list[tuple[str, bytes, bytes]], duration: float = 0
-) -> None:
+def _faulty(cfg: ChaosConfig, companies: list[str], tenant_url: dict[str, str]) -> list[str]:
+    if cfg.workload == "storm" or not cfg.faulty_ratio:
+        return []
+    return companies[: max(1, round(len(companies) * cfg.faulty_ratio))]
+
+
+def _storm_faults(cfg, tenant_url, companies, stop, fault_counts, started_at) -> None:
+    """One instance loses 10 % of create replies throughout; one answers 503 for 15 s."""
+    if len(companies) < 3:
+        return
+    lossy, flaky = tenant_url[companies[-2]], tenant_url[companies[-1]]
+    lost = {"kind": "lost_reply", "probability": 0.1, "count": None, "path": "Tickets"}
+    with contextlib.suppress(Exception):
+        sandbox_post(f"{lossy}/_sandbox/faults", lost)
+        fault_counts["lost_reply 10 %"] += 1
+    if stop.wait(max(0.0, started_at + 10 - time.time())):
+        return
+    outage = {"kind": "error5xx", "status": 503, "count": None, "for_seconds": 15}
+    with contextlib.suppress(Exception):
+        sandbox_post(f"{flaky}/_sandbox/faults", outage)
+        fault_counts["error503 for 15 s"] += 1
+
+
+@dataclass(frozen=True)
+class Produced:
+    at: float  # wall clock when handed to the producer
+    partition: int
+
+
+async def _produce_timed(
+    bootstrap: str, prefix: str, timed: Timed, started_at: float
+) -> dict[str, Produced]:
+    """Produce each event at its time; event id → when and to which partition."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    sent: list[tuple[str, float, asyncio.Future[Any]]] = []
+    try:
+        for at, topic, event in timed:
+            delay = started_at + at - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            value = json.dumps(event).encode()
+            key = event["company_id"].encode()
+            future = await producer.send(f"{prefix}{topic}", value, key=key)
+            sent.append((event["event_id"], time.time(), future))
+        return {eid: Produced(at, (await f).partition) for eid, at, f in sent}
+    finally:
+        await producer.stop()
+
+
+async def _produce(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
     try:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        interval = duration / max(1, len(records))
-        futures = []
-        for i, (topic, key, value) in enumerate(records):
-            if interval:
-                delay = start + i * interval - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            futures.append(await producer.send(topic, value, key=key))
-        for f in futures:
-            await f
+        for topic, key, value in records:
+            await producer.send_and_wait(topic, value, key=key)
     finally:
         await producer.stop()
+
+
+def _failover(report: Report, kills, produced, bootstrap: str, prefix: str) -> None:
+    """Kill → first result of an event produced after it in a partition the victim held."""
+    first_result: dict[str, float] = {}
+    for r in read_topics(bootstrap, [f"{prefix}halopsa.ticket-results"], idle=1.0, limit_s=60):
+        value = r.json()
+        if isinstance(value, dict) and "event_id" in value:
+            at = r.timestamp_ms / 1000
+            first_result[value["event_id"]] = min(first_result.get(value["event_id"], at), at)
+    samples: list[float] = []
+    lines = []
+    for kill in kills:
+        if kill.exited_by_itself or not kill.partitions:
+            continue
+        after = [
+            first_result[eid] - kill.at
+            for eid, p in produced.items()
+            if p.partition in kill.partitions and p.at >= kill.at and eid in first_result
+        ]
+        if after:
+            samples.append(min(after))
+            lines.append(f"{kill.victim} held {sorted(kill.partitions)}: {min(after):.1f} s")
+    samples.sort()
+    n = report.numbers
+    n["failover_samples"] = len(samples)
+    if samples:
+        n["failover_p50_ms"] = round(1000 * samples[len(samples) // 2])
+        n["failover_p99_ms"] = round(1000 * _p99(samples))
+        n["failover_max_ms"] = round(1000 * samples[-1])
+    report.details["failover"] = lines
+    report.lines.insert(-1, f"  {'failover (kill → next result)':<38} {_summary(samples)}")
+
+
+def _p99(ordered: list[float]) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def _summary(samples: list[float]) -> str:
+    if not samples:
+        return "no samples"
+    median = samples[len(samples) // 2]
+    return f"p50 {median:.1f} s, p99 {_p99(samples):.1f} s over {len(samples)} kills"
 
 
 # ------------------------------------------------------------------------ the checks
@@ -503,10 +693,13 @@ def check(
             ref_owner[warning_intent_key(life.company, life.ident)] = (life.company, life.ident)
     tickets: dict[tuple[str, str], list[dict]] = defaultdict(list)
     strangers = 0
+    companies_at: dict[str, set[str]] = defaultdict(set)  # Halo instance → its companies
     for company, url in tenant_url.items():
+        companies_at[url].add(company)
+    for url, owners in companies_at.items():
         for t in _tickets(url):
             owner = ref_owner.get(t.get("supplier_reference") or "")
-            if owner is None or owner[0] != company:
+            if owner is None or owner[0] not in owners:
                 strangers += 1
             else:
                 tickets[owner].append(t)
@@ -607,9 +800,13 @@ def check(
     n["tickets_with_duplicate_mutes"] = dup_mute
     n["unmute_commands"] = unmutes
     n["dead_letters"] = len(letters)
-    n["kills"] = sum(1 for k in kills if "EXITED" not in k)
-    n["self_exits"] = sum(1 for k in kills if "EXITED" in k)
-    d["kills"] = kills
+    n["kills"] = sum(1 for k in kills if not k.exited_by_itself)
+    n["self_exits"] = sum(1 for k in kills if k.exited_by_itself)
+    d["kills"] = [
+        f"{time.strftime('%H:%M:%S', time.localtime(k.at))} {k.victim}"
+        + (" EXITED" if k.exited_by_itself else f" held {sorted(k.partitions)}")
+        for k in kills
+    ]
     d["faults_injected"] = [f"{k}: {v}" for k, v in fault_counts.most_common()]
     d["dead_letters"] = [f"{x['error_kind']}: {x['error'][:200]}" for x in letters[:10]]
     d["worker_errors"] = _worker_errors(workers)
@@ -618,7 +815,8 @@ def check(
     lines.append("=" * 72)
     lines.append(
         f"CHAOS SUMMARY  workers={cfg.workers} companies={cfg.companies} "
-        f"lifecycles={cfg.lifecycles} kill_every={cfg.kill_every}s"
+        f"lifecycles={cfg.lifecycles} kill_every={cfg.kill_every}s "
+        f"storm_kills={cfg.storm_kills} workload={cfg.workload}"
     )
     lines.append("-" * 72)
     for k, v in n.items():

@@ -18,6 +18,7 @@ class Raw:
     offset: int
     key: bytes | None
     value: bytes | None
+    timestamp_ms: int = 0
 
     def json(self) -> Any:
         try:
@@ -50,7 +51,10 @@ async def read_topics_async(
             if not batch:
                 break
             for records in batch.values():
-                out.extend(Raw(r.topic, r.partition, r.offset, r.key, r.value) for r in records)
+                out.extend(
+                    Raw(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
+                    for r in records
+                )
     finally:
         await consumer.stop()
     return out

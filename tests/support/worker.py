@@ -32,6 +32,8 @@ class WorkerProcess:
     data_dir: Path
     log_path: Path
     partitions: int = 4
+    session_timeout: float | None = 6.0  # None: the worker's own default
+    standby_replicas: int | None = 0  # None: the worker's own default
     extra_env: dict[str, str] = field(default_factory=dict)
     web_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
@@ -52,12 +54,14 @@ class WorkerProcess:
                 "STREAMPROC_PARTITIONS": str(self.partitions),
                 "STREAMPROC_ADMIN_TOKEN": ADMIN_TOKEN,
                 "STREAMPROC_SECRET_KEY": SECRET_KEY,
-                "STREAMPROC_SESSION_TIMEOUT": "6",
-                "STREAMPROC_STANDBY_REPLICAS": "0",
                 "PYTHONUNBUFFERED": "1",
                 **self.extra_env,
             }
         )
+        if self.session_timeout is not None:
+            env.setdefault("STREAMPROC_SESSION_TIMEOUT", str(self.session_timeout))
+        if self.standby_replicas is not None:
+            env.setdefault("STREAMPROC_STANDBY_REPLICAS", str(self.standby_replicas))
         return env
 
     def start(self, *, wait: bool = True, timeout: float = 90) -> WorkerProcess:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from types import SimpleNamespace
 
 import pytest
@@ -13,45 +12,59 @@ from streamproc.core import AlertTicketState
 
 
 class FakeStore:
-    """A table by partition; ``put`` returns a future that ``arrive()`` resolves (or at once)."""
+    """A table in the partition of the record it is given (``record.partition``)."""
 
-    def __init__(self, *, immediate: bool = True) -> None:
-        self.data: dict[tuple[int, bytes], bytes] = {}
+    def __init__(self) -> None:
+        self.data: dict[tuple[int | None, bytes], object] = {}
         self.puts: list[bytes] = []
-        self.immediate = immediate
-        self.pending: list[asyncio.Future[None]] = []
 
-    def get(self, partition: int | None, key: bytes) -> bytes | None:
-        return self.data.get((partition, key))
+    def get(self, record, key: bytes):
+        if record is None:
+            return next((v for (_, k), v in self.data.items() if k == key), None)
+        return self.data.get((record.partition, key))
 
-    def put(self, partition: int, key: bytes, value: bytes) -> asyncio.Future[None]:
-        self.data[(partition, key)] = value
+    def put(self, record, key: bytes, value) -> None:
+        self.data[(record.partition, key)] = value
         self.puts.append(key)
-        future = asyncio.get_running_loop().create_future()
-        if self.immediate:
-            future.set_result(None)
-        else:
-            self.pending.append(future)
-        return future
 
-    def delete(self, partition: int, key: bytes) -> asyncio.Future[None]:
-        self.data.pop((partition, key), None)
-        return self.put(partition, key, b"null")
+    def delete(self, record, key: bytes) -> None:
+        self.data.pop((record.partition, key), None)
 
     def value(self, key: bytes, partition: int = 0) -> object:
-        raw = self.data.get((partition, key))
-        return None if raw is None else json.loads(raw)
+        return self.data.get((partition, key))
+
+
+class Changelog:
+    """``durable()``: waits until ``arrive()`` (or returns at once)."""
+
+    def __init__(self, *, immediate: bool = True) -> None:
+        self.immediate = immediate
+        self.waiting: list[asyncio.Future[None]] = []
+
+    async def durable(self) -> None:
+        if not self.immediate:
+            future = asyncio.get_running_loop().create_future()
+            self.waiting.append(future)
+            await future
+
+    def arrive(self) -> None:
+        for future in self.waiting:
+            future.set_result(None)
 
 
 def tables(**kw) -> BatchedTables:
-    return BatchedTables(
+    changelog = Changelog(**kw)
+    t = BatchedTables(
         LaneStores(
-            alert_state=FakeStore(**kw),
+            alert_state=FakeStore(),
             company_status=FakeStore(),
             configs=FakeStore(),
             activity=FakeStore(),
+            durable=changelog.durable,
         )
     )
+    t.changelog = changelog  # type: ignore[attr-defined]
+    return t
 
 
 def handling(partition: int = 0) -> None:
@@ -135,8 +148,7 @@ async def test_a_pending_intent_follows_the_earlier_records_and_is_durable_befor
         await asyncio.sleep(0.01)
         assert t.stores.alert_state.puts == [b"c1/a1", b"c1/a2"]  # in this order
         assert not writing.done(), "returns only once the intent's changelog record arrived"
-        for future in t.stores.alert_state.pending:
-            future.set_result(None)
+        t.changelog.arrive()
         await writing
     assert t.state(b"c1/a2").status == "pending"
 

@@ -1,103 +1,108 @@
-"""A fetch reaches the lanes record by record, in order, and only for the current assignment."""
+"""The agent body: each event of the stream, in order, to its topic's handler in its lane."""
 
 from __future__ import annotations
 
+import contextvars
 from types import SimpleNamespace
-from unittest.mock import AsyncMock
 
 from faust.types import TP
 
-from streamproc.agents.intake import FetchIntake, InputRecord
-from streamproc.engine.fetches import FetchConsumer
+from streamproc.agents.intake import InputRecord, Intake
 from streamproc.metrics import Metrics
 
-ALERTS, CONFIGS = TP("alerts", 3), TP("configs", 3)
+seen_in: contextvars.ContextVar[int] = contextvars.ContextVar("seen_in", default=-1)
 
 
-def rec(offset: int, key: bytes = b"acme") -> SimpleNamespace:
-    return SimpleNamespace(offset=offset, key=key, value=b"{}")
+class Event:
+    def __init__(self, topic: str, offset: int, key: bytes = b"acme") -> None:
+        tp = TP(topic, 3)
+        self.message = SimpleNamespace(
+            tp=tp, topic=topic, partition=3, offset=offset, key=key, value=b"{}"
+        )
+        self.acked = False
+
+    def ack(self) -> bool:
+        self.acked = True
+        return True
+
+
+class Stream:
+    """What ``stream.noack().events()`` gives the agent: events, with a context var set per event
+    (as faust sets its current event)."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self._events = events
+        self.manual_acks = False
+
+    def noack(self) -> Stream:
+        self.manual_acks = True
+        return self
+
+    async def events(self):
+        for event in self._events:
+            seen_in.set(event.message.offset)
+            yield event
 
 
 class Lanes:
-    """Records what the intake submits; can report a full lane once."""
+    """Records what the intake submits; can report a full lane, and counts waits for room."""
 
-    def __init__(self, app: SimpleNamespace, *, full_at: int | None = None) -> None:
-        self.app, self.full_at, self.got = app, full_at, []
+    def __init__(self, *, full_at: int | None = None) -> None:
+        self.full_at, self.got, self.waited = full_at, [], []
 
     async def room(self) -> None:
-        pass
+        self.waited.append("room")
 
     def submit(self, record: InputRecord, handler):
-        self.got.append((record.topic, record.offset, handler))
+        self.got.append((record.topic, record.offset, handler, record))
         if record.offset == self.full_at:
 
-            async def room() -> None:
-                self.app.consumer_generation_id += 1  # a rebalance while we waited
+            async def wait() -> None:
+                self.waited.append(f"full at {record.offset}")
 
-            return room()
+            return wait()
         return None
 
 
-def intake(*, active: bool = True, full_at: int | None = None) -> tuple[FetchIntake, Lanes]:
-    app = SimpleNamespace(
-        consumer=SimpleNamespace(ack=lambda message: None),
-        consumer_generation_id=7,
-        flow_control=SimpleNamespace(is_active=lambda: active),
-        monitor=SimpleNamespace(stream_inbound_time={}),
-    )
-    lanes = Lanes(app, full_at=full_at)
+async def run(events: list[Event], **kw) -> tuple[Lanes, Stream]:
+    lanes = Lanes(**kw)
+    stream = Stream(events)
     handlers = {"alerts": "on_alert", "configs": "on_config"}
-    return FetchIntake(app, lanes, handlers, Metrics()), lanes  # type: ignore[arg-type]
+    await Intake(lanes, handlers, Metrics())(stream)  # type: ignore[arg-type]
+    return lanes, stream
 
 
-async def test_records_go_to_their_topics_handler_in_offset_order() -> None:
-    it, lanes = intake()
-    await it.on_fetch([(ALERTS, [rec(10), rec(11)]), (CONFIGS, [rec(4)])], generation=7)
-    assert lanes.got == [
+async def test_events_go_to_their_topics_handler_in_order_with_manual_acks() -> None:
+    lanes, stream = await run([Event("alerts", 10), Event("configs", 4), Event("alerts", 11)])
+    assert stream.manual_acks, "records are acked by the lanes, not by the stream"
+    assert [(t, o, h) for t, o, h, _ in lanes.got] == [
         ("alerts", 10, "on_alert"),
-        ("alerts", 11, "on_alert"),
         ("configs", 4, "on_config"),
+        ("alerts", 11, "on_alert"),
     ]
-    assert set(it.app.monitor.stream_inbound_time) == {ALERTS, CONFIGS}
 
 
-async def test_configs_go_before_the_alerts_fetched_with_them() -> None:
-    it, lanes = intake()
-    it = FetchIntake(it.app, lanes, {"configs": "on_config", "alerts": "on_alert"}, Metrics())
-    await it.on_fetch([(ALERTS, [rec(10)]), (CONFIGS, [rec(4)])], generation=7)
-    assert [topic for topic, _, _ in lanes.got] == ["configs", "alerts"]
+async def test_each_record_keeps_the_context_its_event_was_delivered_in() -> None:
+    lanes, _ = await run([Event("alerts", 10), Event("alerts", 11)])
+    contexts = [record.context for *_, record in lanes.got]
+    assert [ctx.run(seen_in.get) for ctx in contexts] == [10, 11]
 
 
-async def test_a_fetch_of_an_ended_assignment_is_dropped() -> None:
-    it, lanes = intake()
-    await it.on_fetch([(ALERTS, [rec(10)])], generation=6)
-    assert lanes.got == []
-    it, lanes = intake(active=False)  # flow suspended for a rebalance
-    await it.on_fetch([(ALERTS, [rec(10)])], generation=7)
-    assert lanes.got == []
+async def test_a_full_lane_and_a_full_worker_make_the_stream_wait() -> None:
+    lanes, _ = await run([Event("alerts", 10), Event("alerts", 11)], full_at=10)
+    assert lanes.waited == ["full at 10", "room", "room"]
 
 
-async def test_a_rebalance_while_waiting_for_room_drops_the_rest_of_the_fetch() -> None:
-    it, lanes = intake(full_at=11)
-    await it.on_fetch([(ALERTS, [rec(10), rec(11), rec(12)]), (CONFIGS, [rec(4)])], generation=7)
-    assert [offset for _, offset, _ in lanes.got] == [10, 11]
-
-
-def test_ack_hands_the_record_to_faust_as_its_message() -> None:
-    acked = []
-    record = InputRecord(ALERTS, rec(10), SimpleNamespace(ack=acked.append))
-    record.ack()
-    assert acked == [record]
-    assert (record.tp, record.topic, record.offset, record.acked) == (ALERTS, "alerts", 10, False)
-
-
-async def test_the_consumer_skips_what_was_read_and_notes_offset_gaps() -> None:
-    consumer = SimpleNamespace(
-        _read_offset={ALERTS: 10},
-        app=SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda topic: True)),
-        _add_gap=AsyncMock(),
+async def test_acking_a_record_acks_its_event() -> None:
+    event = Event("alerts", 10)
+    lanes, _ = await run([event])
+    record = lanes.got[0][3]
+    assert (record.tp, record.partition, record.key, record.value) == (
+        TP("alerts", 3),
+        3,
+        b"acme",
+        b"{}",
     )
-    fresh = await FetchConsumer._advance(consumer, ALERTS, [rec(9), rec(10), rec(11), rec(15)])
-    assert [r.offset for r in fresh] == [10, 11, 15]  # 9 came before a seek to 10
-    consumer._add_gap.assert_awaited_once_with(ALERTS, 12, 15)  # compacted away: committable
-    assert consumer._read_offset[ALERTS] == 15
+    assert not event.acked
+    record.ack()
+    assert event.acked

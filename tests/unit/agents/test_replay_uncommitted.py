@@ -16,9 +16,9 @@ def fake(assignment: set[TP], committed: dict[TP, int | None]):
         seek_to_committed=AsyncMock(return_value=committed),
         seek=AsyncMock(),
     )
-    topics = {"alerts": SimpleNamespace(get_topic_name=lambda: "alerts")}
+    inputs = SimpleNamespace(topics=("alerts",))
     return SimpleNamespace(consumer=consumer), SimpleNamespace(
-        topology=SimpleNamespace(topics=topics)
+        topology=SimpleNamespace(inputs=inputs)
     )
 
 

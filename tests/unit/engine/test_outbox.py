@@ -31,9 +31,19 @@ class FakeBuilder:
 class FakeProducer:
     """Keeps each sent batch with the future its delivery resolves."""
 
-    def __init__(self, capacity: int = 100) -> None:
+    def __init__(self, capacity: int = 100, *, refuse_start: int = 0) -> None:
         self.capacity = capacity
         self.sent: list[tuple[str, int, list, asyncio.Future]] = []
+        self.starts = 0
+        self.refuse_start = refuse_start  # how many start() calls fail (broker unreachable)
+
+    async def start(self) -> None:
+        self.starts += 1
+        if self.starts <= self.refuse_start:
+            raise ConnectionError("no broker")
+
+    async def stop(self) -> None:
+        pass
 
     def create_batch(self) -> FakeBuilder:
         return FakeBuilder(self.capacity)
@@ -55,7 +65,7 @@ async def settle() -> None:
 
 
 def outbox(producer: FakeProducer) -> Outbox:
-    return Outbox(lambda: producer, lambda topic: 8, linger=0.001)
+    return Outbox("127.0.0.1:1", partitions=lambda topic: 8, linger=0.001, producer=producer)
 
 
 async def test_records_appended_while_a_batch_is_on_its_way_form_the_next_one() -> None:
@@ -76,20 +86,36 @@ async def test_records_appended_while_a_batch_is_on_its_way_form_the_next_one() 
     assert all(f.done() for f in later)
 
 
-async def test_ready_partitions_are_handed_over_together_and_watchers_see_last_offsets() -> None:
+async def test_ready_partitions_are_handed_over_together() -> None:
     producer = FakeProducer()
     box = outbox(producer)
-    seen = []
-    box.watch("changelog", lambda partition, offset: seen.append((partition, offset)))
+    futures = []
     for p in (0, 1, 2):
-        box.append("changelog", b"k", b"v", partition=p)
-        box.append("changelog", b"k2", b"v", partition=p)
+        futures.append(box.append("results", b"k", b"v", partition=p))
+        futures.append(box.append("results", b"k2", b"v", partition=p))
     await settle()
     assert sorted(p for _, p, _, _ in producer.sent) == [0, 1, 2]
+    assert [len(records) for _, _, records, _ in producer.sent] == [2, 2, 2]
     for i in range(3):
         producer.arrive(i, base_offset=100)
     await settle()
-    assert sorted(seen) == [(0, 101), (1, 101), (2, 101)]
+    assert all(f.done() and f.exception() is None for f in futures)
+
+
+async def test_a_producer_that_cannot_start_fails_the_batch_and_the_next_one_retries() -> None:
+    producer = FakeProducer(refuse_start=1)
+    box = outbox(producer)
+    first = box.append("results", b"k", b"1", partition=0)
+    await settle()
+    with pytest.raises(ConnectionError):
+        await first
+    box._made = producer  # the outbox makes a new producer after a failed start; keep the fake
+    second = box.append("results", b"k", b"2", partition=0)
+    await settle()
+    producer.arrive(0, base_offset=0)
+    await settle()
+    await second
+    assert producer.starts == 2
 
 
 async def test_a_failed_batch_fails_its_records_and_the_next_batch_still_goes() -> None:

@@ -1,69 +1,76 @@
-"""TableStore writes what faust would: RocksDB in the record's partition, then its changelog."""
+"""TableStore reads and writes a faust table where the record's event is faust's current event."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from pathlib import Path
+import contextvars
+import weakref
+from types import SimpleNamespace
 
 import faust
-import pytest
-from faust.types import TP
+import faust.streams
 
 from streamproc.engine.tables import TableStore
 
 
-class RecordingOutbox:
+class PartitionedTable:
+    """A stand-in for a faust table: like faust's, it keys by the current event's partition."""
+
     def __init__(self) -> None:
-        self.appended: list[tuple[str, bytes, bytes | None, int | None]] = []
-        self.watchers: dict = {}
+        self.data: dict[tuple[int | None, bytes], object] = {}
 
-    def watch(self, topic, delivered) -> None:
-        self.watchers[topic] = delivered
+    @staticmethod
+    def _partition() -> int | None:
+        event = faust.current_event()
+        return None if event is None else event.message.partition
 
-    def append(self, topic, key, value, partition=None):
-        self.appended.append((topic, key, value, partition))
-        future = asyncio.get_running_loop().create_future()
-        future.set_result(None)
-        return future
+    def get(self, key: bytes, default=None):
+        partition = self._partition()
+        if partition is None:  # outside a stream: any partition (faust searches them all)
+            found = [v for (_, k), v in self.data.items() if k == key]
+            return found[0] if found else default
+        return self.data.get((partition, key), default)
 
+    def __setitem__(self, key: bytes, value: object) -> None:
+        self.data[(self._partition(), key)] = value
 
-@pytest.fixture
-def table(tmp_path: Path):
-    app = faust.App("tabletest", store="rocksdb://", datadir=str(tmp_path), autodiscover=False)
-    app.finalize()
-    table = app.Table("states", partitions=8, key_type=bytes, default=None)
-    yield table
-    table.data.reset_state()
-
-
-async def test_a_write_lands_in_its_partition_and_in_the_changelog(table) -> None:
-    outbox = RecordingOutbox()
-    store = TableStore(table, outbox)
-    await store.put(3, b"acme/a1", json.dumps({"status": "open"}).encode())
-    assert store.get(3, b"acme/a1") == b'{"status": "open"}'
-    assert store.get(4, b"acme/a1") is None
-    assert store.get(None, b"acme/a1") == b'{"status": "open"}'  # faust's lookup over partitions
-    assert table[b"acme/a1"] == {"status": "open"}  # faust reads (and decodes) what we wrote
-    changelog = table.changelog_topic.get_topic_name()
-    assert outbox.appended == [(changelog, b"acme/a1", b'{"status": "open"}', 3)]
+    def pop(self, key: bytes, default=None):
+        return self.data.pop((self._partition(), key), default)
 
 
-async def test_delivery_sets_the_persisted_offset_and_a_delete_sends_a_tombstone(table) -> None:
-    outbox = RecordingOutbox()
-    store = TableStore(table, outbox)
-    await store.put(3, b"k", b"1")
-    outbox.watchers[store.changelog](3, 41)
-    assert table.data.persisted_offset(TP(store.changelog, 3)) == 41
-    await store.delete(3, b"k")
-    assert store.get(3, b"k") is None
-    assert outbox.appended[-1] == (store.changelog, b"k", None, 3)
+class Event:
+    def __init__(self, partition: int) -> None:
+        self.message = SimpleNamespace(partition=partition)
 
 
-async def test_a_delivery_for_a_partition_no_longer_open_does_not_reopen_it(table) -> None:
-    outbox = RecordingOutbox()
-    store = TableStore(table, outbox)
-    await store.put(5, b"k", b"1")
-    table.data._dbs.pop(5)  # revoked in a rebalance meanwhile
-    outbox.watchers[store.changelog](5, 7)
-    assert 5 not in table.data._dbs
+def delivered(partition: int) -> SimpleNamespace:
+    """A record as the agent's stream delivered it: its context holds faust's current event."""
+    event = Event(partition)
+
+    def as_the_stream_does() -> contextvars.Context:
+        faust.streams._current_event.set(weakref.ref(event))  # what faust's Stream sets
+        return contextvars.copy_context()
+
+    context = contextvars.copy_context().run(as_the_stream_does)
+    return SimpleNamespace(context=context, event=event)
+
+
+def test_reads_and_writes_land_in_the_partition_of_the_record() -> None:
+    table = PartitionedTable()
+    store = TableStore(table)  # type: ignore[arg-type]
+    in_3, in_4 = delivered(3), delivered(4)
+    store.put(in_3, b"acme/a1", {"status": "open"})
+    assert table.data == {(3, b"acme/a1"): {"status": "open"}}
+    assert store.get(in_3, b"acme/a1") == {"status": "open"}
+    assert store.get(in_4, b"acme/a1") is None
+    assert store.get(None, b"acme/a1") == {"status": "open"}  # a web view: any partition of ours
+    assert faust.current_event() is None  # the caller's own context is untouched
+
+
+def test_delete_removes_the_key_in_the_records_partition_only() -> None:
+    table = PartitionedTable()
+    store = TableStore(table)  # type: ignore[arg-type]
+    store.put(delivered(3), b"k", 1)
+    store.put(delivered(5), b"k", 2)
+    store.delete(delivered(3), b"k")
+    assert table.data == {(5, b"k"): 2}
+    store.delete(delivered(3), b"k")  # deleting what is not there is a no-op

@@ -182,3 +182,32 @@ def test_cli_help():
     result = CliRunner().invoke(halo_sandbox, ["--help"])
     assert result.exit_code == 0
     assert "--rate-window" in result.output
+
+
+def test_fault_with_probability_hits_about_that_share_and_counts_only_hits():
+    from streamproc.halo_sandbox.faults import FaultBook
+
+    book = FaultBook(seed=7)
+    book.add({"kind": "lost_reply", "probability": 0.1, "count": None})
+    hits = sum(bool(book.take(None, "/api/tickets", "POST")) for _ in range(2000))
+    assert 120 < hits < 280  # 10 % of 2,000 (binomial: ~13 s.d. either side)
+    assert not book.take(None, "/api/tickets", "GET")  # lost_reply stays on POSTs
+    book.clear()
+    book.add({"kind": "error5xx", "status": 503, "probability": 0.5, "count": 3})
+    hits = sum(bool(book.take(None, "/api/status", "GET")) for _ in range(100))
+    assert hits == 3
+    assert book.faults == []
+
+
+def test_fault_for_seconds_ends_on_time():
+    from streamproc.halo_sandbox.faults import FaultBook
+
+    now = [100.0]
+    book = FaultBook(clock=lambda: now[0])
+    book.add({"kind": "error5xx", "status": 503, "count": None, "for_seconds": 15})
+    assert book.take(None, "/api/tickets", "POST")
+    now[0] = 114.9
+    assert book.take(None, "/api/status", "GET")
+    now[0] = 115.0
+    assert not book.take(None, "/api/status", "GET")
+    assert book.faults == []
