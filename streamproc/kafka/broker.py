@@ -172,6 +172,17 @@ class LocalBroker:
         self.layout.pidfile.unlink(missing_ok=True)
         return True
 
+    def kill(self) -> bool:
+        """SIGKILL, no controlled shutdown (a crash). False if not running."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGKILL)
+        while _alive(pid):
+            time.sleep(0.05)
+        self.layout.pidfile.unlink(missing_ok=True)
+        return True
+
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of the broker log (for start-up failures)."""
         try:

@@ -603,7 +603,10 @@ def _failover(report: Report, kills, produced, bootstrap: str, prefix: str) -> N
         n["failover_p99_ms"] = round(1000 * _p99(samples))
         n["failover_max_ms"] = round(1000 * samples[-1])
     report.details["failover"] = lines
-    report.lines.insert(-1, f"  {'failover (kill → next result)':<38} {_summary(samples)}")
+    report.lines[-1:-1] = [
+        f"  {'failover (kill → next result)':<38} {_summary(samples)}",
+        *(f"     {line}" for line in lines),
+    ]
 
 
 def _p99(ordered: list[float]) -> float:
