@@ -11,6 +11,7 @@ QUICK = {
     "latency_seconds": 5.0,
     "latency_repeats": 1,
     "scaling_tickets": 200,
+    "failover_kills": 2,
 }
 
 
@@ -38,6 +39,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--latency-repeats", type=int, default=3, help="row 4 runs per path (median)")
     p.add_argument("--scaling-tickets", type=int, default=600, help="alerts per 1-vs-2 worker run")
     p.add_argument("--scaling-latency", type=float, default=0.02, help="sandbox latency (s)")
+    p.add_argument("--failover-kills", type=int, default=4, help="kills per row F mode")
     p.add_argument(
         "--code",
         choices=("worktree", "HEAD"),

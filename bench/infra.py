@@ -129,6 +129,8 @@ class Workers:
             data_dir=self.workdir / f"worker{n}",
             log_path=self.workdir / f"worker{n}.log",
             partitions=self.partitions,
+            session_timeout=None,  # the worker's defaults: row F measures them
+            standby_replicas=None,
             extra_env={
                 # Halo's budget is lifted here and in the sandbox: rows measure our throughput.
                 "STREAMPROC_LOG_LEVEL": "warning",

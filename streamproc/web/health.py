@@ -24,5 +24,9 @@ def register(app: faust.App, runtime: Runtime) -> None:
             assigned = sorted(
                 f"{tp.topic}:{tp.partition}" for tp in app.assignor.assigned_actives()
             )
-            body = {"status": "ready" if ready else "starting", "assigned": assigned}
+            body = {
+                "status": "ready" if ready else "starting",
+                "assigned": assigned,
+                "generation": app.consumer_generation_id,  # changes with every rebalance
+            }
             return self.json(body, status=200 if ready else 503)
