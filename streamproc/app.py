@@ -9,7 +9,7 @@ import faust
 from streamproc.agents import register_agents
 from streamproc.agents.batch import LaneStores
 from streamproc.engine.outbox import Outbox
-from streamproc.engine.tables import TableStore
+from streamproc.engine.tables import ChangelogTable, TableStore
 from streamproc.runtime import Runtime
 from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
@@ -27,6 +27,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         store="rocksdb://",
         datadir=str(settings.data_dir),
         processing_guarantee="at_least_once",
+        Table=ChangelogTable,
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         table_standby_replicas=settings.standby_replicas,
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         broker_heartbeat_interval=max(1.0, settings.session_timeout / 10),
         consumer_auto_offset_reset="earliest",
         producer_linger=settings.producer_linger,
+        producer_max_batch_size=OUTBOX_BATCH_BYTES,  # changelogs: fewer, larger requests
         # Records are acked by company lanes (agents/dispatch.py); a rebalance must not wait for
         # a tenant whose Halo hangs: its unacked work is dropped and replayed by the new owner.
         stream_wait_empty=False,
@@ -73,7 +75,6 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
             company_status=TableStore(topology.company_status),
             configs=TableStore(topology.configs),
             activity=TableStore(topology.activity),
-            durable=lambda: app.producer.flush(),  # faust's producer sends changelogs
         ),
     )
     register_agents(app, runtime)

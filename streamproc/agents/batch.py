@@ -38,20 +38,19 @@ class Store(Protocol):
 
     def get(self, record: Any, key: bytes) -> Any: ...
 
-    def put(self, record: Any, key: bytes, value: Any) -> None: ...
+    def put(self, record: Any, key: bytes, value: Any) -> Awaitable[Any]: ...
 
     def delete(self, record: Any, key: bytes) -> None: ...
 
 
 @dataclass(frozen=True)
 class LaneStores:
-    """The tables a lane writes, and how to wait until their changelog records are in Kafka."""
+    """The tables a lane writes."""
 
     alert_state: Store
     company_status: Store
     configs: Store
     activity: Store
-    durable: Callable[[], Awaitable[None]]
 
 
 def _as_is(value: Any) -> Any:
@@ -108,8 +107,7 @@ class BatchedTables:
         A pending intent before a Halo call: after a crash, the replayed event must find it.
         """
         await self.flush()
-        self.stores.alert_state.put(self._record(), key, _state_json(state))
-        await self.stores.durable()
+        await self.stores.alert_state.put(self._record(), key, _state_json(state))
 
     def marks(self, key: bytes) -> Value | None:
         return self._get(self.stores.alert_state, key, _as_is)

@@ -8,6 +8,10 @@ current, and every read and write made for the record runs in it. Everything els
 web views read the same tables.
 
 Values are JSON objects (the tables' ``json`` value serializer).
+
+:class:`ChangelogTable` is faust's ``Table`` keeping the future of the changelog record it sent
+last, so that a write can be awaited until Kafka has it (a pending Halo intent must be durable
+before Halo is called); faust's own ``producer.flush()`` waits for every record in flight.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from __future__ import annotations
 import contextvars
 from typing import TYPE_CHECKING, Any, Protocol
 
+import faust
+
 if TYPE_CHECKING:
-    import faust
+    from faust.types import FutureMessage
 
 
 class Delivered(Protocol):
@@ -25,10 +31,20 @@ class Delivered(Protocol):
     context: contextvars.Context
 
 
+class ChangelogTable(faust.Table):
+    """faust's table; ``last_sent`` is the changelog record of its latest write or delete."""
+
+    last_sent: FutureMessage | None = None
+
+    def send_changelog(self, *args: Any, **kwargs: Any) -> FutureMessage:
+        self.last_sent = sent = super().send_changelog(*args, **kwargs)
+        return sent
+
+
 class TableStore:
     """Reads and writes of one faust table in the partition of a record."""
 
-    def __init__(self, table: faust.Table) -> None:
+    def __init__(self, table: ChangelogTable) -> None:
         self.table = table
 
     def get(self, record: Delivered | None, key: bytes) -> Any:
@@ -37,9 +53,13 @@ class TableStore:
             return self.table.get(key)
         return record.context.run(self.table.get, key)
 
-    def put(self, record: Delivered, key: bytes, value: Any) -> None:
-        """Write ``value`` to RocksDB and send it to the changelog (faust's producer buffer)."""
+    def put(self, record: Delivered, key: bytes, value: Any) -> FutureMessage:
+        """Write ``value`` to RocksDB and send it to the changelog; await the result to know
+        that Kafka has it."""
         record.context.run(self.table.__setitem__, key, value)
+        sent = self.table.last_sent
+        assert sent is not None, "faust sends a changelog record for every write"
+        return sent
 
     def delete(self, record: Delivered, key: bytes) -> None:
         """Remove ``key``; a tombstone goes to the changelog."""

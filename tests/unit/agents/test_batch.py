@@ -12,20 +12,33 @@ from streamproc.core import AlertTicketState
 
 
 class FakeStore:
-    """A table in the partition of the record it is given (``record.partition``)."""
+    """A table in the partition of the record it is given (``record.partition``); ``put``
+    returns a future that ``arrive()`` resolves (or resolved at once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, immediate: bool = True) -> None:
         self.data: dict[tuple[int | None, bytes], object] = {}
         self.puts: list[bytes] = []
+        self.immediate = immediate
+        self.pending: list[asyncio.Future[None]] = []
 
     def get(self, record, key: bytes):
         if record is None:
             return next((v for (_, k), v in self.data.items() if k == key), None)
         return self.data.get((record.partition, key))
 
-    def put(self, record, key: bytes, value) -> None:
+    def put(self, record, key: bytes, value) -> asyncio.Future[None]:
         self.data[(record.partition, key)] = value
         self.puts.append(key)
+        future = asyncio.get_running_loop().create_future()
+        if self.immediate:
+            future.set_result(None)
+        else:
+            self.pending.append(future)
+        return future
+
+    def arrive(self) -> None:
+        for future in self.pending:
+            future.set_result(None)
 
     def delete(self, record, key: bytes) -> None:
         self.data.pop((record.partition, key), None)
@@ -34,37 +47,15 @@ class FakeStore:
         return self.data.get((partition, key))
 
 
-class Changelog:
-    """``durable()``: waits until ``arrive()`` (or returns at once)."""
-
-    def __init__(self, *, immediate: bool = True) -> None:
-        self.immediate = immediate
-        self.waiting: list[asyncio.Future[None]] = []
-
-    async def durable(self) -> None:
-        if not self.immediate:
-            future = asyncio.get_running_loop().create_future()
-            self.waiting.append(future)
-            await future
-
-    def arrive(self) -> None:
-        for future in self.waiting:
-            future.set_result(None)
-
-
 def tables(**kw) -> BatchedTables:
-    changelog = Changelog(**kw)
-    t = BatchedTables(
+    return BatchedTables(
         LaneStores(
-            alert_state=FakeStore(),
+            alert_state=FakeStore(**kw),
             company_status=FakeStore(),
             configs=FakeStore(),
             activity=FakeStore(),
-            durable=changelog.durable,
         )
     )
-    t.changelog = changelog  # type: ignore[attr-defined]
-    return t
 
 
 def handling(partition: int = 0) -> None:
@@ -148,7 +139,7 @@ async def test_a_pending_intent_follows_the_earlier_records_and_is_durable_befor
         await asyncio.sleep(0.01)
         assert t.stores.alert_state.puts == [b"c1/a1", b"c1/a2"]  # in this order
         assert not writing.done(), "returns only once the intent's changelog record arrived"
-        t.changelog.arrive()
+        t.stores.alert_state.arrive()
         await writing
     assert t.state(b"c1/a2").status == "pending"
 

@@ -17,6 +17,7 @@ class PartitionedTable:
 
     def __init__(self) -> None:
         self.data: dict[tuple[int | None, bytes], object] = {}
+        self.last_sent: object = None
 
     @staticmethod
     def _partition() -> int | None:
@@ -32,6 +33,7 @@ class PartitionedTable:
 
     def __setitem__(self, key: bytes, value: object) -> None:
         self.data[(self._partition(), key)] = value
+        self.last_sent = ("sent", key)
 
     def pop(self, key: bytes, default=None):
         return self.data.pop((self._partition(), key), default)
@@ -74,3 +76,28 @@ def test_delete_removes_the_key_in_the_records_partition_only() -> None:
     store.delete(delivered(3), b"k")
     assert table.data == {(5, b"k"): 2}
     store.delete(delivered(3), b"k")  # deleting what is not there is a no-op
+
+
+def test_changelog_table_keeps_the_future_of_its_latest_changelog_record(monkeypatch) -> None:
+    from streamproc.engine.tables import ChangelogTable
+
+    sent = iter(["first", "second"])
+    monkeypatch.setattr(faust.Table, "send_changelog", lambda self, *a, **kw: next(sent))
+    table = ChangelogTable.__new__(ChangelogTable)  # no app: only send_changelog is exercised
+    assert table.send_changelog(3, b"k", {"v": 1}) == "first"
+    assert table.last_sent == "first"
+    table.send_changelog(3, b"k", None)
+    assert table.last_sent == "second"
+
+
+def test_put_returns_the_changelog_record_of_that_write() -> None:
+    table = PartitionedTable()
+    table.last_sent = None
+
+    def setitem(key, value):
+        PartitionedTable.__setitem__(table, key, value)
+        table.last_sent = ("sent", key)
+
+    table.__setitem__ = setitem  # type: ignore[method-assign]
+    store = TableStore(table)  # type: ignore[arg-type]
+    assert store.put(delivered(3), b"k", 1) == ("sent", b"k")
