@@ -39,7 +39,6 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         broker_heartbeat_interval=max(1.0, settings.session_timeout / 10),
         consumer_auto_offset_reset="earliest",
         producer_linger=settings.producer_linger,
-        producer_max_batch_size=OUTBOX_BATCH_BYTES,  # changelogs: fewer, larger requests
         # Records are acked by company lanes (agents/dispatch.py); a rebalance must not wait for
         # a tenant whose Halo hangs: its unacked work is dropped and replayed by the new owner.
         stream_wait_empty=False,
@@ -64,6 +63,13 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         linger=settings.producer_linger,
         max_batch_bytes=OUTBOX_BATCH_BYTES,
     )
+    for table in (
+        topology.alert_state,
+        topology.configs,
+        topology.company_status,
+        topology.activity,
+    ):
+        table.bind(outbox)
     runtime = Runtime(
         app=app,
         settings=settings,

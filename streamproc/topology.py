@@ -81,6 +81,10 @@ class Topology:
     company_status: faust.Table
     activity: faust.Table
 
+    @property
+    def tables(self) -> tuple[faust.Table, ...]:
+        return (self.alert_state, self.configs, self.company_status, self.activity)
+
 
 # RocksDB opens one database per table partition. faust's defaults (three 64 MiB write buffers,
 # a 2 GiB block cache) suit one big table, not 4 tables times N partitions on a small worker.

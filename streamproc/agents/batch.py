@@ -2,10 +2,12 @@
 
 Handling a record ends with a state that marks it handled (its event id remembered), so that
 state may reach the changelog only after the record's outputs were delivered: a crash in
-between then repeats an output instead of losing it. Doing this per record costs one produce
-round trip and two changelog writes per record. A lane therefore handles the records queued for
-its company as one batch: the alert states and the company status are folded in memory, the
-outputs of the whole batch are awaited together, and then each changed key is written once.
+between then repeats an output instead of losing it. A batch ends once its changelog records are
+in Kafka too: only then are its records acknowledged (faust may commit past them). Doing this
+per record costs two produce round trips and two changelog writes per record. A lane therefore
+handles the records queued for its company as one batch: the alert states and the company
+status are folded in memory, the outputs of the whole batch are awaited together, and then each
+changed key is written once.
 
 Before a Halo call the batch is flushed and the pending intent written at once, and its
 changelog record awaited (:meth:`BatchedTables.put_state_now`): the intent must be durable
@@ -40,7 +42,7 @@ class Store(Protocol):
 
     def put(self, record: Any, key: bytes, value: Any) -> Awaitable[Any]: ...
 
-    def delete(self, record: Any, key: bytes) -> None: ...
+    def delete(self, record: Any, key: bytes) -> Awaitable[Any] | None: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Batch:
     )
     deliveries: list[Awaitable[Any]] = field(default_factory=list)
     results: dict[bytes, list[TicketResult]] = field(default_factory=dict)  # status key →
+    written: list[Awaitable[Any]] = field(default_factory=list)  # changelog records
 
 
 _current: ContextVar[Batch | None] = ContextVar("streamproc_batch", default=None)
@@ -89,6 +92,8 @@ class BatchedTables:
         try:
             yield batch
             await self.flush()
+            if batch.written:
+                await asyncio.shield(asyncio.gather(*batch.written))
         finally:
             _current.reset(token)
 
@@ -145,9 +150,9 @@ class BatchedTables:
     def write_now(self, store: Store, key: bytes, value: Any) -> None:
         """Write JSON ``value`` (None: delete) at once; not held back by the batch."""
         if value is None:
-            store.delete(self._record(), key)
+            self._written(store.delete(self._record(), key))
         else:
-            store.put(self._record(), key, value)
+            self._written(store.put(self._record(), key, value))
 
     # Deliveries.
 
@@ -172,7 +177,13 @@ class BatchedTables:
             self._fold_results(key)
         writes, batch.writes = batch.writes, {}
         for (_, key), (store, record, value, encode) in writes.items():
-            store.put(record, key, encode(value))
+            batch.written.append(store.put(record, key, encode(value)))
+
+    @staticmethod
+    def _written(sent: Awaitable[Any] | None) -> None:
+        batch = _current.get()
+        if batch is not None and sent is not None:
+            batch.written.append(sent)
 
     def _get(self, store: Store, key: bytes, decode: Callable[[Any], Any]) -> Any:
         """What the batch holds for ``key``, else the stored value, decoded."""
@@ -192,7 +203,7 @@ class BatchedTables:
     def _put(self, store: Store, key: bytes, value: Any, encode: Callable[[Any], Any]) -> None:
         batch = _current.get()
         if batch is None:
-            store.put(self._record(), key, encode(value))
+            store.put(self._record(), key, encode(value))  # outside a lane batch: tests only
         else:
             batch.writes[(id(store), key)] = (store, self._record(), value, encode)
 

@@ -12,8 +12,9 @@ that has no batch on its way hands its next one to aiokafka, all in the same tur
 loop, so they travel in one produce request per broker: requests, not records, are what cost
 the broker and the worker most on a small machine.
 
-Order per partition is the order of ``append``. The outbox has a producer of its own (aiokafka's
-public batch API); table changelogs go through faust's.
+Order per partition is the order of ``append``. That is why everything written to one topic
+(a table's changelog above all: ``engine/tables.py``) goes through the outbox only. The outbox has
+a producer of its own (aiokafka's public batch API).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
 log = logging.getLogger(__name__)
+
+Delivered = Callable[[int, int], None]  # (partition, offset of the batch's last record)
 
 
 @dataclass
@@ -76,6 +79,11 @@ class Outbox:
         self._key_partition: dict[tuple[str, bytes], int] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._handing: set[asyncio.Future[None]] = set()
+        self._watchers: dict[str, Delivered] = {}
+
+    def watch(self, topic: str, delivered: Delivered) -> None:
+        """Call ``delivered(partition, last offset)`` after each batch of ``topic`` arrives."""
+        self._watchers[topic] = delivered
 
     @property
     def _producer(self) -> Any:
@@ -174,6 +182,9 @@ class Outbox:
             if not batch.future.done():
                 batch.future.set_exception(error)
             return
+        watcher = self._watchers.get(part.topic)
+        if watcher is not None:
+            watcher(part.partition, done.result().offset + batch.builder.record_count() - 1)
         if not batch.future.done():
             batch.future.set_result(None)
 

@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import faust
 import faust.streams
+import pytest
+from faust.types import TP
 
 from streamproc.engine.tables import TableStore
 
@@ -41,7 +43,7 @@ class PartitionedTable:
 
 class Event:
     def __init__(self, partition: int) -> None:
-        self.message = SimpleNamespace(partition=partition)
+        self.message = SimpleNamespace(partition=partition, topic="watchman.alerts")
 
 
 def delivered(partition: int) -> SimpleNamespace:
@@ -78,16 +80,73 @@ def test_delete_removes_the_key_in_the_records_partition_only() -> None:
     store.delete(delivered(3), b"k")  # deleting what is not there is a no-op
 
 
-def test_changelog_table_keeps_the_future_of_its_latest_changelog_record(monkeypatch) -> None:
+class RecordingOutbox:
+    def __init__(self) -> None:
+        self.appended: list[tuple[str, bytes, bytes | None, int]] = []
+        self.watchers: dict = {}
+
+    def watch(self, topic, delivered) -> None:
+        self.watchers[topic] = delivered
+
+    def append(self, topic, key, value, partition=None):
+        import asyncio
+
+        self.appended.append((topic, key, value, partition))
+        future = asyncio.get_event_loop_policy().get_event_loop().create_future()
+        future.set_result(None)
+        return future
+
+
+@pytest.fixture
+def changelog_table(tmp_path):
     from streamproc.engine.tables import ChangelogTable
 
-    sent = iter(["first", "second"])
-    monkeypatch.setattr(faust.Table, "send_changelog", lambda self, *a, **kw: next(sent))
-    table = ChangelogTable.__new__(ChangelogTable)  # no app: only send_changelog is exercised
-    assert table.send_changelog(3, b"k", {"v": 1}) == "first"
-    assert table.last_sent == "first"
-    table.send_changelog(3, b"k", None)
-    assert table.last_sent == "second"
+    app = faust.App(
+        "tabletest",
+        store="rocksdb://",
+        datadir=str(tmp_path),
+        autodiscover=False,
+        Table=ChangelogTable,
+        key_serializer="raw",
+        value_serializer="json",
+    )
+    table = app.Table("states", partitions=8, key_type=bytes, default=None)
+    app.finalize()
+    table._verify_source_topic_partitions = lambda topic: None  # no broker to ask
+    outbox = RecordingOutbox()
+    table.bind(outbox)
+    yield table, outbox
+    table.data.reset_state()
+
+
+async def test_a_write_and_a_delete_go_to_the_changelog_through_the_outbox(changelog_table) -> None:
+    """faust's own Table.__setitem__/pop call send_changelog with the event's partition: this
+    fails if faust stops doing so (the outbox would then miss changelog records)."""
+    table, outbox = changelog_table
+    store = TableStore(table)
+    changelog = table.changelog_topic.get_topic_name()
+    record = delivered(3)
+    await store.put(record, b"acme/a1", {"status": "open"})  # awaitable until Kafka has it
+    assert outbox.appended == [(changelog, b"acme/a1", b'{"status":"open"}', 3)]
+    assert store.get(record, b"acme/a1") == {"status": "open"}  # faust's RocksDB, partition 3
+    assert store.get(delivered(4), b"acme/a1") is None
+    assert store.delete(record, b"acme/a1") is not None
+    assert outbox.appended[-1] == (changelog, b"acme/a1", None, 3)
+    assert store.delete(record, b"acme/a1") is None  # nothing to delete: no tombstone
+    assert len(outbox.appended) == 2
+
+
+def test_delivered_batches_set_faust_recovery_offset_of_owned_partitions_only(
+    changelog_table,
+) -> None:
+    table, outbox = changelog_table
+    changelog = table.changelog_topic.get_topic_name()
+    owned = {TP(changelog, 3)}
+    table.app.assignor.assigned_actives = lambda: owned
+    outbox.watchers[changelog](3, 41)
+    outbox.watchers[changelog](5, 7)  # revoked meanwhile: its database is not reopened
+    assert table.data.persisted_offset(TP(changelog, 3)) == 41
+    assert 5 not in table.data._dbs
 
 
 def test_put_returns_the_changelog_record_of_that_write() -> None:
