@@ -74,6 +74,13 @@ class Settings(BaseSettings):
         description="Seconds a fetch waits for records to gather when few arrive (fewer"
         " requests and thread wake-ups; a backlog is fetched at once).",
     )
+    web_read_timeout: Annotated[float, Field(gt=0, le=600)] = Field(
+        20.0,
+        description="Seconds a client has to send a request's headers (from connecting, or"
+        " after the previous answer on a kept-alive connection) and, separately, its body."
+        " Above aiohttp's 15 s client keep-alive, so workers forwarding to each other never"
+        " race the server's close of an idle connection.",
+    )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -11,8 +11,21 @@ if TYPE_CHECKING:
 
 
 def register_views(app: faust.App, runtime: Runtime) -> None:
-    """Attach every view of the worker to ``app``."""
-    from streamproc.web import health, integrations, metrics_view, page_view, status, webhook
+    """Attach every view of the worker to ``app``, and the server's limits to faust's aiohttp app.
+
+    The limits that aiohttp only takes when the application is built (body size, connection
+    timeouts) come from :func:`streamproc.web.server.server_options`, which the composition root
+    passes as faust's ``web_application_options``.
+    """
+    from streamproc.web import (
+        health,
+        integrations,
+        metrics_view,
+        page_view,
+        server,
+        status,
+        webhook,
+    )
 
     health.register(app, runtime)
     status.register(app, runtime)
@@ -20,3 +33,4 @@ def register_views(app: faust.App, runtime: Runtime) -> None:
     webhook.register(app, runtime)
     metrics_view.register(app, runtime)
     page_view.register(app, runtime)
+    server.install(app.web.web_app, runtime.settings, runtime.metrics)  # type: ignore[attr-defined]

@@ -60,12 +60,17 @@ def guarded(handler: Handler) -> Handler:
 
 
 async def read_body(request: Request) -> bytes:
-    """The request body, at most MAX_BODY bytes (BodyError 413 beyond)."""
-    content = request.content  # type: ignore[attr-defined]
-    raw = await content.read(MAX_BODY + 1)
+    """The request body, at most MAX_BODY bytes (BodyError 413 beyond).
+
+    Read already, within the size and time limits, by :func:`streamproc.web.server.body_limits`.
+    """
+    try:
+        raw = await request.read()  # type: ignore[attr-defined]
+    except aioweb.HTTPRequestEntityTooLarge:
+        raw = b"x" * (MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         raise BodyError(413, {"error": "body_too_large", "message": f"at most {MAX_BODY} bytes"})
-    return raw
+    return bytes(raw)
 
 
 def _ident(url: URL) -> tuple[str, int]:
