@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -74,6 +75,14 @@ class Settings(BaseSettings):
         description="Seconds a fetch waits for records to gather when few arrive (fewer"
         " requests and thread wake-ups; a backlog is fetched at once).",
     )
+    admin_token_previous: SecretStr | None = Field(
+        None,
+        description="The admin token being rotated out: accepted beside admin_token until"
+        " admin_token_previous_until.",
+    )
+    admin_token_previous_until: datetime | None = Field(
+        None, description="When the previous admin token stops working (RFC 3339, with zone)."
+    )
     web_read_timeout: Annotated[float, Field(gt=0, le=600)] = Field(
         20.0,
         description="Seconds a client has to send a request's headers (from connecting, or"
@@ -83,6 +92,24 @@ class Settings(BaseSettings):
     )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @model_validator(mode="after")
+    def _previous_token_needs_an_end(self) -> Settings:
+        previous = self.admin_token_previous
+        if previous is None or not previous.get_secret_value():
+            return self
+        until = self.admin_token_previous_until
+        if until is None:
+            raise SettingsError(
+                "STREAMPROC_ADMIN_TOKEN_PREVIOUS_UNTIL must be set with"
+                " STREAMPROC_ADMIN_TOKEN_PREVIOUS (when the previous token stops working, e.g."
+                " 2026-12-02T09:00:00Z)"
+            )
+        if until.tzinfo is None:
+            raise SettingsError(
+                "STREAMPROC_ADMIN_TOKEN_PREVIOUS_UNTIL needs a time zone (e.g. a trailing Z)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _require_secrets_outside_dev(self) -> Settings:

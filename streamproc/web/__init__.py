@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import faust
 
     from streamproc.runtime import Runtime
+
+log = logging.getLogger("streamproc.web")
 
 
 def register_views(app: faust.App, runtime: Runtime) -> None:
@@ -26,6 +29,7 @@ def register_views(app: faust.App, runtime: Runtime) -> None:
         status,
         webhook,
     )
+    from streamproc.web.auth import accepted_tokens
 
     health.register(app, runtime)
     status.register(app, runtime)
@@ -34,3 +38,6 @@ def register_views(app: faust.App, runtime: Runtime) -> None:
     metrics_view.register(app, runtime)
     page_view.register(app, runtime)
     server.install(app.web.web_app, runtime.settings, runtime.metrics)  # type: ignore[attr-defined]
+    until = runtime.settings.admin_token_previous_until
+    if until is not None and len(accepted_tokens(runtime.settings)) > 1:
+        log.info("the previous admin token is accepted until %s", until.isoformat())
