@@ -90,6 +90,11 @@ class Settings(BaseSettings):
         " Above aiohttp's 15 s client keep-alive, so workers forwarding to each other never"
         " race the server's close of an idle connection.",
     )
+    halo_allow_private_networks: bool = Field(
+        False,
+        description="Allow Halo base URLs on private networks (10/8, 172.16/12, 192.168/16,"
+        " fc00::/7, 100.64/10): on-premises Halo installs.",
+    )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -19,8 +19,17 @@ from streamproc.contracts import IntegrationConfig
 from streamproc.halopsa import HaloCredentials, HaloError, HaloOptions, Priority
 from streamproc.secretbox import SecretBox, SecretUnreadableError
 from streamproc.web import security
+from streamproc.web.addresses import AddressPolicy
 from streamproc.web.shaping import build_config, halo_error_body, invalid_default
-from streamproc.web.validation import BodyError, IntegrationBody, field_errors, validation_failed
+from streamproc.web.validation import (
+    BodyError,
+    IntegrationBody,
+    Resolver,
+    check_resolved,
+    field_errors,
+    resolve,
+    validation_failed,
+)
 
 PROBE_DOMAIN = "streamproc-permission-check.invalid"
 
@@ -85,8 +94,17 @@ def credentials(body: IntegrationBody, secret: str) -> HaloCredentials:
         ) from None
 
 
-async def test_integration(halo: HaloLike, body: IntegrationBody, secret: str) -> HaloOptions:
-    """Authenticate, read the pick-lists, probe the read permissions we need, check defaults."""
+async def test_integration(
+    halo: HaloLike,
+    body: IntegrationBody,
+    secret: str,
+    *,
+    policy: AddressPolicy,
+    resolver: Resolver = resolve,  # noqa: PT028 (not a test: tests Halo credentials)
+) -> HaloOptions:
+    """Check where the base URL resolves, then authenticate, read the pick-lists, probe the read
+    permissions we need and check the defaults."""
+    await check_resolved(body.base_url, policy, resolver)
     creds = credentials(body, secret)
     try:
         options = await halo.test_credentials(creds, tickettype_id=body.default_tickettype_id)

@@ -15,6 +15,7 @@ from faust.web import Request, Response, View
 from streamproc import activity_log
 from streamproc.contracts import encode
 from streamproc.topology import INTEGRATION_CONFIG
+from streamproc.web.addresses import AddressPolicy
 from streamproc.web.auth import bearer_ok
 from streamproc.web.common import forward_to_owner, guarded, read_body, unauthorized
 from streamproc.web.integration_service import prepare_config, resolve_secret, test_integration
@@ -45,6 +46,10 @@ def register(app: faust.App, runtime: Runtime) -> None:
     """Attach the integration and activity views."""
     tables = runtime.topology
     topic = runtime.topic(INTEGRATION_CONFIG)
+    policy = AddressPolicy(
+        allow_loopback=runtime.settings.dev_mode,
+        allow_private=runtime.settings.halo_allow_private_networks,
+    )
 
     async def admit(view: View, request: Request, company_id: str, body: bytes) -> Response | None:
         """401/404, or the owner's answer, or None when this worker must answer."""
@@ -93,10 +98,10 @@ def register(app: faust.App, runtime: Runtime) -> None:
             routed = await admit(self, request, company_id, raw)
             if routed is not None:
                 return routed
-            body = parse_integration_body(raw)
+            body = parse_integration_body(raw, policy)
             current = stored(company_id)
             secret = resolve_secret(body, current, runtime.secrets)
-            options = await test_integration(runtime.halo, body, secret)
+            options = await test_integration(runtime.halo, body, secret, policy=policy)
             rotate = request.query.get("rotate_webhook_password", "").lower() in {"1", "true"}
             saved = prepare_config(
                 company_id, body, secret, current, runtime.secrets, rotate_webhook=rotate
@@ -137,9 +142,9 @@ def register(app: faust.App, runtime: Runtime) -> None:
             routed = await admit(self, request, company_id, raw)
             if routed is not None:
                 return routed
-            body = parse_integration_body(raw)
+            body = parse_integration_body(raw, policy)
             secret = resolve_secret(body, stored(company_id), runtime.secrets)
-            options = await test_integration(runtime.halo, body, secret)
+            options = await test_integration(runtime.halo, body, secret, policy=policy)
             return self.json({"ok": True, "options": options_json(options)})
 
     @app.page("/api/v1/companies/{company_id}/activity")

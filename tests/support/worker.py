@@ -54,6 +54,8 @@ class WorkerProcess:
                 "STREAMPROC_SECRET_KEY": SECRET_KEY,
                 "STREAMPROC_SESSION_TIMEOUT": "6",
                 "STREAMPROC_STANDBY_REPLICAS": "0",
+                # the Halo sandbox is on loopback: Halo base URLs may only point there in dev mode
+                "STREAMPROC_DEV_MODE": "1",
                 "PYTHONUNBUFFERED": "1",
                 **self.extra_env,
             }

@@ -19,8 +19,9 @@ from streamproc.halopsa import (
     TicketType,
 )
 from streamproc.secretbox import SecretBox
+from streamproc.web.addresses import AddressPolicy
 from streamproc.web.integration_service import prepare_config, resolve_secret
-from streamproc.web.integration_service import test_integration as check_live
+from streamproc.web.integration_service import test_integration as _check_live
 from streamproc.web.validation import BodyError, IntegrationBody
 
 BOX = SecretBox(SecretStr(Fernet.generate_key().decode()))
@@ -50,6 +51,14 @@ class FakeHalo:
 
     async def find_asset_by_serial(self, creds, serial, field_name=None):
         self.calls.append(("asset", field_name))
+
+
+async def public(host: str, port: int) -> list[str]:
+    return ["8.8.8.8"]
+
+
+async def check_live(halo, b, secret, resolver=public):
+    return await _check_live(halo, b, secret, policy=AddressPolicy(), resolver=resolver)
 
 
 def body(**overrides: object) -> IntegrationBody:
@@ -119,3 +128,15 @@ def test_resolve_secret():
     with pytest.raises(BodyError) as info:
         resolve_secret(body(client_secret=None), stored, other_box)
     assert "decrypted" in info.value.body["fields"][0]["message"]
+
+
+async def test_a_name_resolving_to_a_metadata_address_never_reaches_halo():
+    async def metadata(host: str, port: int) -> list[str]:
+        return ["169.254.169.254"]
+
+    halo = FakeHalo()
+    with pytest.raises(BodyError) as info:
+        await check_live(halo, body(), "pw", resolver=metadata)
+    assert info.value.status == 422
+    assert info.value.body["fields"][0]["field"] == "base_url"
+    assert halo.calls == []  # the client secret was never sent
