@@ -90,6 +90,15 @@ class Settings(BaseSettings):
         " Above aiohttp's 15 s client keep-alive, so workers forwarding to each other never"
         " race the server's close of an idle connection.",
     )
+    auth_fail_limit: Annotated[int, Field(ge=1)] = Field(
+        20, description="Failed authentications per source address per window before 429."
+    )
+    auth_fail_limit_company: Annotated[int, Field(ge=1)] = Field(
+        60, description="Failed webhook authentications per company per window before 429."
+    )
+    auth_fail_window: Annotated[float, Field(gt=0)] = Field(
+        60.0, description="The window of the two limits above, in seconds."
+    )
     halo_allow_private_networks: bool = Field(
         False,
         description="Allow Halo base URLs on private networks (10/8, 172.16/12, 192.168/16,"

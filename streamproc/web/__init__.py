@@ -30,14 +30,20 @@ def register_views(app: faust.App, runtime: Runtime) -> None:
         webhook,
     )
     from streamproc.web.auth import accepted_tokens
+    from streamproc.web.guard import Guard
 
+    guard = Guard(runtime.settings, runtime.metrics)
     health.register(app, runtime)
-    status.register(app, runtime)
-    integrations.register(app, runtime)
-    webhook.register(app, runtime)
+    status.register(app, runtime, guard)
+    integrations.register(app, runtime, guard)
+    webhook.register(app, runtime, guard)
     metrics_view.register(app, runtime)
-    page_view.register(app, runtime)
+    page_view.register(app, runtime, guard)
     server.install(app.web.web_app, runtime.settings, runtime.metrics)  # type: ignore[attr-defined]
     until = runtime.settings.admin_token_previous_until
     if until is not None and len(accepted_tokens(runtime.settings)) > 1:
         log.info("the previous admin token is accepted until %s", until.isoformat())
+
+    @app.on_before_shutdown.connect
+    async def _close_guard(sender: faust.App, **_: object) -> None:
+        guard.close()

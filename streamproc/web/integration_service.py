@@ -156,17 +156,27 @@ def prepare_config(
     stored: IntegrationConfig | None,
     box: SecretBox,
     *,
+    webhook_key: bytes,
+    upgraded_digest: str | None = None,
     rotate_webhook: bool = False,
     now: datetime | None = None,
 ) -> Saved:
-    """Encrypt the secret and keep (or create) the webhook credentials of the company."""
+    """Encrypt the secret and keep (or create) the webhook credentials of the company.
+
+    Webhook credentials are kept unless asked to rotate or unless their digest was made with
+    another secret key (it could never match again). A legacy scrypt hash is replaced by
+    ``upgraded_digest``, the keyed digest of the same password, when a delivery proved it here.
+    """
     password: str | None = None
-    if stored and stored.webhook_password_hash and stored.webhook_username and not rotate_webhook:
-        username, password_hash = stored.webhook_username, stored.webhook_password_hash
+    kept = stored.webhook_password_hash if stored and stored.webhook_username else None
+    usable = security.is_legacy(kept) or security.digest_current(webhook_key, kept)
+    if stored and stored.webhook_username and kept and usable and not rotate_webhook:
+        username = stored.webhook_username
+        password_hash = upgraded_digest if security.is_legacy(kept) and upgraded_digest else kept
     else:
         password = security.new_password()
         username = security.webhook_username(company_id)
-        password_hash = security.hash_password(password)
+        password_hash = security.password_digest(webhook_key, password)
     try:
         config = build_config(
             company_id,

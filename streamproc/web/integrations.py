@@ -15,8 +15,6 @@ from faust.web import Request, Response, View
 from streamproc import activity_log
 from streamproc.contracts import encode
 from streamproc.topology import INTEGRATION_CONFIG
-from streamproc.web.addresses import AddressPolicy
-from streamproc.web.auth import bearer_ok
 from streamproc.web.common import forward_to_owner, guarded, read_body, unauthorized
 from streamproc.web.integration_service import prepare_config, resolve_secret, test_integration
 from streamproc.web.shaping import (
@@ -36,29 +34,42 @@ if TYPE_CHECKING:
     import faust
 
     from streamproc.runtime import Runtime
+    from streamproc.web.guard import Guard
 
 log = logging.getLogger("streamproc.web")
 BASE = "/api/v1/companies/{company_id}/integrations/halopsa"
 NOT_CONFIGURED = {"error": "not_configured", "message": "no HaloPSA integration is saved"}
 
 
-def register(app: faust.App, runtime: Runtime) -> None:
+def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
     """Attach the integration and activity views."""
     tables = runtime.topology
     topic = runtime.topic(INTEGRATION_CONFIG)
-    policy = AddressPolicy(
-        allow_loopback=runtime.settings.dev_mode,
-        allow_private=runtime.settings.halo_allow_private_networks,
-    )
+    policy = guard.address_policy
 
     async def admit(view: View, request: Request, company_id: str, body: bytes) -> Response | None:
-        """401/404, or the owner's answer, or None when this worker must answer."""
-        if not bearer_ok(runtime.settings, request.headers.get("Authorization")):
+        """401/404/429, or the owner's answer, or None when this worker must answer."""
+        source = guard.source(request)
+        refusal = guard.refusal("admin", source)
+        if refusal is not None:
+            await refusal.held()
+            return refusal.answer(view)
+        if not guard.admin_ok(request):
+            reason = "wrong_token" if request.headers.get("Authorization") else "no_token"
+            guard.failed("admin", reason, source)
             return unauthorized(view)
         bad = check_company_id(company_id)
         if bad is not None:
             raise bad
-        return await forward_to_owner(app, view, tables.configs, company_id, request, body)
+        return await forward_to_owner(
+            app,
+            view,
+            tables.configs,
+            company_id,
+            request,
+            body,
+            forwarding_key=guard.keys.forwarding,
+        )
 
     def stored(company_id: str) -> Any:
         return load_config(tables.configs.get(company_id.encode()))
@@ -103,8 +114,16 @@ def register(app: faust.App, runtime: Runtime) -> None:
             secret = resolve_secret(body, current, runtime.secrets)
             options = await test_integration(runtime.halo, body, secret, policy=policy)
             rotate = request.query.get("rotate_webhook_password", "").lower() in {"1", "true"}
+            legacy = current.webhook_password_hash if current else None
             saved = prepare_config(
-                company_id, body, secret, current, runtime.secrets, rotate_webhook=rotate
+                company_id,
+                body,
+                secret,
+                current,
+                runtime.secrets,
+                webhook_key=guard.keys.webhook,
+                upgraded_digest=guard.legacy.upgraded(legacy) if legacy else None,
+                rotate_webhook=rotate,
             )
             await publish(company_id, encode(saved.config))
             log.info("integration config of company %r saved", company_id)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import faust
 
     from streamproc.runtime import Runtime
+    from streamproc.web.guard import Guard
 
 ACTIVITY_SHOWN = 50
 HEADERS = {
@@ -38,7 +39,7 @@ HEADERS = {
 }
 
 
-def register(app: faust.App, runtime: Runtime) -> None:
+def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
     """Attach the integration page."""
     tables = runtime.topology
 
@@ -58,7 +59,15 @@ def register(app: faust.App, runtime: Runtime) -> None:
                 return self.html(render_denied(), status=401, headers=HEADERS)
             if check_company_id(company_id) is not None:
                 return self.html(render_denied(), status=404, headers=HEADERS)
-            routed = await forward_to_owner(app, self, tables.configs, company_id, request, b"")
+            routed = await forward_to_owner(
+                app,
+                self,
+                tables.configs,
+                company_id,
+                request,
+                b"",
+                forwarding_key=guard.keys.forwarding,
+            )
             if routed is not None:
                 return routed
             key = company_id.encode()

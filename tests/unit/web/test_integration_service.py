@@ -111,7 +111,9 @@ async def test_invalid_defaults():
 
 
 def test_resolve_secret():
-    stored = prepare_config("acme", body(), "stored-pw", None, BOX, now=datetime.now(UTC)).config
+    stored = prepare_config(
+        "acme", body(), "stored-pw", None, BOX, webhook_key=b"w" * 32, now=datetime.now(UTC)
+    ).config
     assert resolve_secret(body(client_secret="new"), stored, BOX) == "new"
     assert resolve_secret(body(client_secret=None), stored, BOX) == "stored-pw"
     for changed in (
