@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     auth_fail_window: Annotated[float, Field(gt=0)] = Field(
         60.0, description="The window of the two limits above, in seconds."
     )
+    page_link_ttl: Annotated[float, Field(ge=60, le=30 * 86400)] = Field(
+        900.0, description="Lifetime in seconds of the page links the API hands out."
+    )
     halo_allow_private_networks: bool = Field(
         False,
         description="Allow Halo base URLs on private networks (10/8, 172.16/12, 192.168/16,"

@@ -20,6 +20,7 @@ from streamproc.halopsa import HaloCredentials, HaloError, HaloOptions, Priority
 from streamproc.secretbox import SecretBox, SecretUnreadableError
 from streamproc.web import security
 from streamproc.web.addresses import AddressPolicy
+from streamproc.web.links import new_generation
 from streamproc.web.shaping import build_config, halo_error_body, invalid_default
 from streamproc.web.validation import (
     BodyError,
@@ -28,6 +29,7 @@ from streamproc.web.validation import (
     check_resolved,
     field_errors,
     resolve,
+    validate_integration,
     validation_failed,
 )
 
@@ -161,7 +163,7 @@ def prepare_config(
     rotate_webhook: bool = False,
     now: datetime | None = None,
 ) -> Saved:
-    """Encrypt the secret and keep (or create) the webhook credentials of the company.
+    """Encrypt the secret and keep (or create) the webhook credentials and link generation.
 
     Webhook credentials are kept unless asked to rotate or unless their digest was made with
     another secret key (it could never match again). A legacy scrypt hash is replaced by
@@ -184,8 +186,15 @@ def prepare_config(
             client_secret_encrypted=box.encrypt(secret),
             webhook_username=username,
             webhook_password_hash=password_hash,
+            link_generation=stored.link_generation if stored else new_generation(),
             now=now or datetime.now(UTC),
         )
     except ValidationError as exc:
         raise validation_failed(field_errors(exc)) from None
     return Saved(config, password)
+
+
+def body_of(config: IntegrationConfig, policy: AddressPolicy) -> IntegrationBody:
+    """The API body that would save ``config`` again (secret omitted: the stored one is kept)."""
+    fields = config.model_dump(mode="json", include=set(IntegrationBody.model_fields))
+    return validate_integration(fields, policy)

@@ -79,16 +79,3 @@ def parse_basic(authorization: str | None) -> tuple[str, str] | None:
 def user_ok(user: str, expected: str | None) -> bool:
     """Constant-time comparison of the Basic user name with the stored one."""
     return bool(expected) and hmac.compare_digest(user.encode(), (expected or "").encode())
-
-
-def page_signature(admin_token: str, company_id: str) -> str:
-    """Hex HMAC-SHA256 of the company id keyed with the admin token (the page's ``sig``)."""
-    return hmac.new(admin_token.encode(), company_id.encode(), hashlib.sha256).hexdigest()
-
-
-def signature_ok(admin_token: str | None, company_id: str, sig: str | None) -> bool:
-    """True when ``sig`` is the page signature of ``company_id``."""
-    if not admin_token or not sig:
-        return False
-    expected = page_signature(admin_token, company_id)
-    return hmac.compare_digest(sig.strip().lower().encode(), expected.encode())

@@ -20,7 +20,7 @@ from streamproc.halopsa import (
 )
 from streamproc.secretbox import SecretBox
 from streamproc.web.addresses import AddressPolicy
-from streamproc.web.integration_service import prepare_config, resolve_secret
+from streamproc.web.integration_service import body_of, prepare_config, resolve_secret
 from streamproc.web.integration_service import test_integration as _check_live
 from streamproc.web.validation import BodyError, IntegrationBody
 
@@ -142,3 +142,19 @@ async def test_a_name_resolving_to_a_metadata_address_never_reaches_halo():
     assert info.value.status == 422
     assert info.value.body["fields"][0]["field"] == "base_url"
     assert halo.calls == []  # the client secret was never sent
+
+
+def test_body_of_a_stored_config_saves_it_again():
+    stored = prepare_config(
+        "acme",
+        body(default_priority_id=3, use_reference_email=True),
+        "stored-pw",
+        None,
+        BOX,
+        webhook_key=b"w" * 32,
+        now=datetime.now(UTC),
+    ).config
+    again = body_of(stored, AddressPolicy())
+    assert again.client_secret is None  # keeps the stored one
+    assert (again.default_priority_id, again.use_reference_email) == (3, True)
+    assert again.base_url == stored.base_url

@@ -14,10 +14,8 @@ from streamproc.web.security import (
     digest_ok,
     is_legacy,
     new_password,
-    page_signature,
     parse_basic,
     password_digest,
-    signature_ok,
     user_ok,
     webhook_username,
 )
@@ -143,14 +141,3 @@ def test_user_ok():
     assert not user_ok("halo-other", "halo-acme")
     assert not user_ok("", "")
     assert not user_ok("halo-acme", None)
-
-
-def test_signed_links():
-    sig = page_signature("admin-token", "acme")
-    assert len(sig) == 64
-    assert signature_ok("admin-token", "acme", sig)
-    assert signature_ok("admin-token", "acme", sig.upper())
-    assert not signature_ok("admin-token", "other", sig)
-    assert not signature_ok("another-token", "acme", sig)
-    assert not signature_ok("admin-token", "acme", None)
-    assert not signature_ok(None, "acme", sig)

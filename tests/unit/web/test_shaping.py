@@ -20,7 +20,6 @@ from streamproc.web.shaping import (
     normalize_status,
     obscure_config,
     options_json,
-    page_path,
     parse_limit,
     status_after_save,
     webhook_path,
@@ -57,13 +56,17 @@ def test_prepare_config_encrypts_and_creates_webhook_credentials():
     assert digest_ok(WEBHOOK_KEY, saved.webhook_password, cfg.webhook_password_hash)
     assert cfg.default_priority_id == 3
     assert cfg.updated_at == NOW
-    # an update keeps the webhook credentials unless asked to rotate
+    assert cfg.link_generation
+    # an update keeps the webhook credentials and the link generation unless asked to rotate
     again = prepare(cfg)
     assert again.webhook_password is None
     assert again.config.webhook_password_hash == cfg.webhook_password_hash
+    assert again.config.link_generation == cfg.link_generation
     rotated = prepare(cfg, rotate_webhook=True)
     assert rotated.webhook_password
     assert rotated.config.webhook_password_hash != cfg.webhook_password_hash
+    # a config removed and saved again gets a new generation: older links die with the old one
+    assert prepare(None).config.link_generation != cfg.link_generation
 
 
 def test_legacy_hashes_are_kept_until_a_delivery_proved_the_password():
@@ -88,6 +91,7 @@ def test_obscure_config_hides_secret_and_hash():
     assert shown["client_secret"] == "********"
     assert "client_secret_encrypted" not in shown
     assert "webhook_password_hash" not in shown
+    assert "link_generation" not in shown
     assert shown["webhook_username"] == "halo-acme"
     assert "s3cret" not in json.dumps(shown)
 
@@ -158,8 +162,5 @@ def test_parse_limit():
         assert parse_limit(bad) is None
 
 
-def test_links():
+def test_webhook_path():
     assert webhook_path("a b/c") == "/api/v1/halopsa/webhook/a%20b%2Fc"
-    path = page_path("acme", "tok")
-    assert path.startswith("/companies/acme/integrations/halopsa?sig=")
-    assert len(path.rsplit("=", 1)[1]) == 64
