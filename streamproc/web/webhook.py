@@ -47,6 +47,9 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
         async def post(self, request: Request, company_id: str) -> Response:
             source = guard.source(request)
             if check_company_id(company_id) is not None:
+                refused = await refusal(source, None)
+                if refused is not None:
+                    return refused.answer(self)
                 guard.failed("webhook", "bad_company_id", source)
                 return unauthorized(self, "Basic")
             raw = await read_body(request)
@@ -87,7 +90,7 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
             log.info("webhook for company %r: %d ticket hint(s)", company_id, len(ids))
             return self.json({"accepted": len(ids)}, status=202)
 
-    async def refusal(source: str, company_id: str) -> Refusal | None:
+    async def refusal(source: str, company_id: str | None) -> Refusal | None:
         refused = guard.refusal("webhook", source, company_id)
         if refused is not None:
             await refused.held()
