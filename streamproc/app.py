@@ -15,6 +15,7 @@ from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
 from streamproc.topology import build_topology
 from streamproc.web import register_views
+from streamproc.web.server import server_options
 
 OUTBOX_BATCH_BYTES = 512 * 1024
 
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         web_stats_enabled=False,
         web_graph_enabled=False,
         web_tables_enabled=False,
+        web_application_options=server_options(settings),  # body limit, read timeouts
         autodiscover=False,
         loghandlers=[],
     )

@@ -62,6 +62,24 @@ class Metrics:
         self.open_tickets = Gauge(
             "streamproc_open_tickets", "Open Halo tickets tracked by this worker", registry=r
         )
+        self.auth_failures = Counter(
+            "streamproc_auth_failures",
+            "Failed authentications on the HTTP API (realm: webhook, admin, page)",
+            ["realm", "reason"],
+            registry=r,
+        )
+        self.auth_throttled = Counter(
+            "streamproc_auth_throttled",
+            "Requests refused before their credentials were checked (429 or 503)",
+            ["realm", "scope"],
+            registry=r,
+        )
+        self.http_rejected = Counter(
+            "streamproc_http_rejected",
+            "Requests refused for their shape: body too large (413), too slow (408)",
+            ["status"],
+            registry=r,
+        )
         self.consumer_lag = Gauge(
             "streamproc_consumer_lag",
             "Records behind the end of each input partition",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -84,8 +85,58 @@ class Settings(BaseSettings):
         description="Seconds the producer waits to batch records into one request (results,"
         " commands and changelogs of many companies share a request).",
     )
+    admin_token_previous: SecretStr | None = Field(
+        None,
+        description="The admin token being rotated out: accepted beside admin_token until"
+        " admin_token_previous_until.",
+    )
+    admin_token_previous_until: datetime | None = Field(
+        None, description="When the previous admin token stops working (RFC 3339, with zone)."
+    )
+    web_read_timeout: Annotated[float, Field(gt=0, le=600)] = Field(
+        20.0,
+        description="Seconds a client has to send a request's headers (from connecting, or"
+        " after the previous answer on a kept-alive connection) and, separately, its body."
+        " Above aiohttp's 15 s client keep-alive, so workers forwarding to each other never"
+        " race the server's close of an idle connection.",
+    )
+    auth_fail_limit: Annotated[int, Field(ge=1)] = Field(
+        20, description="Failed authentications per source address per window before 429."
+    )
+    auth_fail_limit_company: Annotated[int, Field(ge=1)] = Field(
+        60, description="Failed webhook authentications per company per window before 429."
+    )
+    auth_fail_window: Annotated[float, Field(gt=0)] = Field(
+        60.0, description="The window of the two limits above, in seconds."
+    )
+    page_link_ttl: Annotated[float, Field(ge=60, le=30 * 86400)] = Field(
+        900.0, description="Lifetime in seconds of the page links the API hands out."
+    )
+    halo_allow_private_networks: bool = Field(
+        False,
+        description="Allow Halo base URLs on private networks (10/8, 172.16/12, 192.168/16,"
+        " fc00::/7, 100.64/10): on-premises Halo installs.",
+    )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @model_validator(mode="after")
+    def _previous_token_needs_an_end(self) -> Settings:
+        previous = self.admin_token_previous
+        if previous is None or not previous.get_secret_value():
+            return self
+        until = self.admin_token_previous_until
+        if until is None:
+            raise SettingsError(
+                "STREAMPROC_ADMIN_TOKEN_PREVIOUS_UNTIL must be set with"
+                " STREAMPROC_ADMIN_TOKEN_PREVIOUS (when the previous token stops working, e.g."
+                " 2026-12-02T09:00:00Z)"
+            )
+        if until.tzinfo is None:
+            raise SettingsError(
+                "STREAMPROC_ADMIN_TOKEN_PREVIOUS_UNTIL needs a time zone (e.g. a trailing Z)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _require_secrets_outside_dev(self) -> Settings:

@@ -49,4 +49,9 @@ class IntegrationConfig(InputModel):
     webhook_password_hash: Name | None = Field(
         default=None, description="Hash of the webhook Basic-auth password."
     )
+    link_generation: Name | None = Field(
+        default=None,
+        description="Random value every page link of the company is signed with; replacing it"
+        " revokes them all.",
+    )
     updated_at: Timestamp = Field(description="When this configuration was saved.")

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from streamproc.halopsa.addresses import MetadataSafeResolver
 from streamproc.halopsa.config import HaloClientConfig
 from streamproc.halopsa.errors import (
     HaloError,
@@ -95,7 +96,9 @@ class Transport:
         if self._session is None or (self._owns_session and self._session.closed):
             self._session = aiohttp.ClientSession(
                 timeout=self._timeout,
-                connector=aiohttp.TCPConnector(limit=self.config.connection_limit),
+                connector=aiohttp.TCPConnector(
+                    limit=self.config.connection_limit, resolver=MetadataSafeResolver()
+                ),
                 headers={"User-Agent": self.config.user_agent},
             )
         return self._session

@@ -2,13 +2,19 @@
 
 faust's ``table_route`` forwards method, headers and URL but drops the request body, so PUT, POST
 and the webhook are forwarded by :func:`forward_to_owner`, which sends the body along. A
-forwarded request carries ``X-Streamproc-Forwarded`` and is always answered where it lands, so a
-disagreement about ownership during a rebalance cannot bounce a request around.
+forwarded request carries ``X-Streamproc-Forwarded: <client address> <MAC>`` and is always
+answered where it lands, so a disagreement about ownership during a rebalance cannot bounce a
+request around. The MAC (keyed from the secret key every worker shares) makes the marker
+unforgeable: the owner can trust the client address in it for per-address failure budgets, and a
+client cannot claim to be a worker.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import hmac
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
@@ -26,6 +32,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("streamproc.web")
 FORWARDED = "X-Streamproc-Forwarded"
 _HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}
+# what the owner's answer keeps on its way back (besides Content-Type)
+_PASSED_BACK = (
+    "Retry-After",
+    "WWW-Authenticate",
+    "Location",
+    "Content-Security-Policy",
+    "Cache-Control",
+)
 
 Handler = Callable[..., Awaitable[Response]]
 
@@ -60,12 +74,38 @@ def guarded(handler: Handler) -> Handler:
 
 
 async def read_body(request: Request) -> bytes:
-    """The request body, at most MAX_BODY bytes (BodyError 413 beyond)."""
-    content = request.content  # type: ignore[attr-defined]
-    raw = await content.read(MAX_BODY + 1)
+    """The request body, at most MAX_BODY bytes (BodyError 413 beyond).
+
+    Read already, within the size and time limits, by :func:`streamproc.web.server.body_limits`.
+    """
+    try:
+        raw = await request.read()  # type: ignore[attr-defined]
+    except aioweb.HTTPRequestEntityTooLarge:
+        raw = b"x" * (MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         raise BodyError(413, {"error": "body_too_large", "message": f"at most {MAX_BODY} bytes"})
-    return raw
+    return bytes(raw)
+
+
+def _marker_mac(key: bytes, address: str, method: str, path: str) -> str:
+    message = "\x00".join(("forwarded", address, method, path)).encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:18]
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def forward_marker(key: bytes, address: str, request: Request) -> str:
+    """The ``X-Streamproc-Forwarded`` value vouching that ``address`` sent ``request``."""
+    address = address.replace(" ", "")[:100] or "unknown"
+    return f"{address} {_marker_mac(key, address, request.method, request.path)}"
+
+
+def forwarded_from(key: bytes, request: Request) -> str | None:
+    """The client address of a request forwarded by a worker; None when not (or not genuine)."""
+    address, _, mac = (request.headers.get(FORWARDED) or "").partition(" ")
+    if not address or not mac:
+        return None
+    expected = _marker_mac(key, address, request.method, request.path)
+    return address if hmac.compare_digest(mac.encode(), expected.encode()) else None
 
 
 def _ident(url: URL) -> tuple[str, int]:
@@ -73,10 +113,17 @@ def _ident(url: URL) -> tuple[str, int]:
 
 
 async def forward_to_owner(
-    app: faust.App, view: View, table: faust.Table, key: str, request: Request, body: bytes
+    app: faust.App,
+    view: View,
+    table: faust.Table,
+    key: str,
+    request: Request,
+    body: bytes,
+    *,
+    forwarding_key: bytes,
 ) -> Response | None:
     """The owner's answer when another worker owns ``key``; None when this worker must answer."""
-    if request.headers.get(FORWARDED):
+    if forwarded_from(forwarding_key, request) is not None:
         return None
     try:
         dest = app.router.key_store(table.name, key)
@@ -92,12 +139,15 @@ async def forward_to_owner(
     url = request.url.with_scheme(dest_url.scheme or "http").with_host(dest_url.host or "")
     url = url.with_port(dest_url.port)
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
-    headers[FORWARDED] = "1"
+    headers[FORWARDED] = forward_marker(forwarding_key, request.remote or "unknown", request)
     async with app.http_client.request(
-        method=request.method, url=url, headers=headers, data=body or None
+        method=request.method, url=url, headers=headers, data=body or None, allow_redirects=False
     ) as response:
         payload = await response.read()
         out_headers = {"Content-Type": response.headers.get("Content-Type", "application/json")}
+        for name in _PASSED_BACK:
+            if name in response.headers:
+                out_headers[name] = response.headers[name]
         if response.status == 204:
             return view.bytes(b"", status=204)
         return view.bytes(payload, status=response.status, headers=out_headers)

@@ -19,8 +19,19 @@ from streamproc.contracts import IntegrationConfig
 from streamproc.halopsa import HaloCredentials, HaloError, HaloOptions, Priority
 from streamproc.secretbox import SecretBox, SecretUnreadableError
 from streamproc.web import security
+from streamproc.web.addresses import AddressPolicy
+from streamproc.web.links import new_generation
 from streamproc.web.shaping import build_config, halo_error_body, invalid_default
-from streamproc.web.validation import BodyError, IntegrationBody, field_errors, validation_failed
+from streamproc.web.validation import (
+    BodyError,
+    IntegrationBody,
+    Resolver,
+    check_resolved,
+    field_errors,
+    resolve,
+    validate_integration,
+    validation_failed,
+)
 
 PROBE_DOMAIN = "streamproc-permission-check.invalid"
 
@@ -85,8 +96,17 @@ def credentials(body: IntegrationBody, secret: str) -> HaloCredentials:
         ) from None
 
 
-async def test_integration(halo: HaloLike, body: IntegrationBody, secret: str) -> HaloOptions:
-    """Authenticate, read the pick-lists, probe the read permissions we need, check defaults."""
+async def test_integration(
+    halo: HaloLike,
+    body: IntegrationBody,
+    secret: str,
+    *,
+    policy: AddressPolicy,
+    resolver: Resolver = resolve,  # noqa: PT028 (not a test: tests Halo credentials)
+) -> HaloOptions:
+    """Check where the base URL resolves, then authenticate, read the pick-lists, probe the read
+    permissions we need and check the defaults."""
+    await check_resolved(body.base_url, policy, resolver)
     creds = credentials(body, secret)
     try:
         options = await halo.test_credentials(creds, tickettype_id=body.default_tickettype_id)
@@ -138,17 +158,27 @@ def prepare_config(
     stored: IntegrationConfig | None,
     box: SecretBox,
     *,
+    webhook_key: bytes,
+    upgraded_digest: str | None = None,
     rotate_webhook: bool = False,
     now: datetime | None = None,
 ) -> Saved:
-    """Encrypt the secret and keep (or create) the webhook credentials of the company."""
+    """Encrypt the secret and keep (or create) the webhook credentials and link generation.
+
+    Webhook credentials are kept unless asked to rotate or unless their digest was made with
+    another secret key (it could never match again). A legacy scrypt hash is replaced by
+    ``upgraded_digest``, the keyed digest of the same password, when a delivery proved it here.
+    """
     password: str | None = None
-    if stored and stored.webhook_password_hash and stored.webhook_username and not rotate_webhook:
-        username, password_hash = stored.webhook_username, stored.webhook_password_hash
+    kept = stored.webhook_password_hash if stored and stored.webhook_username else None
+    usable = security.is_legacy(kept) or security.digest_current(webhook_key, kept)
+    if stored and stored.webhook_username and kept and usable and not rotate_webhook:
+        username = stored.webhook_username
+        password_hash = upgraded_digest if security.is_legacy(kept) and upgraded_digest else kept
     else:
         password = security.new_password()
         username = security.webhook_username(company_id)
-        password_hash = security.hash_password(password)
+        password_hash = security.password_digest(webhook_key, password)
     try:
         config = build_config(
             company_id,
@@ -156,8 +186,15 @@ def prepare_config(
             client_secret_encrypted=box.encrypt(secret),
             webhook_username=username,
             webhook_password_hash=password_hash,
+            link_generation=stored.link_generation if stored else new_generation(),
             now=now or datetime.now(UTC),
         )
     except ValidationError as exc:
         raise validation_failed(field_errors(exc)) from None
     return Saved(config, password)
+
+
+def body_of(config: IntegrationConfig, policy: AddressPolicy) -> IntegrationBody:
+    """The API body that would save ``config`` again (secret omitted: the stored one is kept)."""
+    fields = config.model_dump(mode="json", include=set(IntegrationBody.model_fields))
+    return validate_integration(fields, policy)

@@ -1,59 +1,114 @@
-"""`/api/v1/companies/{company_id}/integrations/halopsa[/test]` and `…/activity` (admin API).
+"""`/api/v1/companies/{company_id}/integrations/halopsa[/test|/links]` and `…/activity` (admin).
 
 Every request is answered by the worker that owns the company's partition (it holds the
 company's config, status and activity), forwarded there with its body when it lands elsewhere.
-Saving and removing publish to ``halopsa.integration-config``; the config agent applies them.
+Saving, removing and revoking links publish to ``halopsa.integration-config``; the config agent
+applies them.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from faust.web import Request, Response, View
 
 from streamproc import activity_log
-from streamproc.contracts import encode
+from streamproc.contracts import IntegrationConfig, encode
 from streamproc.topology import INTEGRATION_CONFIG
-from streamproc.web.auth import bearer_ok
 from streamproc.web.common import forward_to_owner, guarded, read_body, unauthorized
 from streamproc.web.integration_service import prepare_config, resolve_secret, test_integration
+from streamproc.web.links import Scope, mint, new_generation, page_path
 from streamproc.web.shaping import (
     activity_newest_first,
     load_config,
     normalize_status,
     obscure_config,
     options_json,
-    page_path,
     parse_limit,
     status_after_save,
     webhook_path,
 )
-from streamproc.web.validation import BodyError, check_company_id, parse_integration_body
+from streamproc.web.validation import (
+    BodyError,
+    check_company_id,
+    parse_integration_body,
+    parse_json,
+    validation_failed,
+)
 
 if TYPE_CHECKING:
     import faust
 
     from streamproc.runtime import Runtime
+    from streamproc.web.guard import Guard
 
 log = logging.getLogger("streamproc.web")
 BASE = "/api/v1/companies/{company_id}/integrations/halopsa"
 NOT_CONFIGURED = {"error": "not_configured", "message": "no HaloPSA integration is saved"}
 
 
-def register(app: faust.App, runtime: Runtime) -> None:
-    """Attach the integration and activity views."""
+MIN_LINK_TTL, MAX_LINK_TTL = 5, 30 * 86400
+
+
+def link_request(raw: bytes, default_ttl: float) -> tuple[Scope, int]:
+    """``(scope, ttl seconds)`` of a POST …/links body (``{}`` or empty: a view link)."""
+    data = parse_json(raw) if raw.strip() else {}
+    if not isinstance(data, dict):
+        raise validation_failed([{"field": "(body)", "message": "expected a JSON object"}])
+    scope = data.get("scope", "view")
+    ttl = data.get("ttl_seconds", int(default_ttl))
+    problems = []
+    if scope not in ("view", "edit"):
+        problems.append({"field": "scope", "message": "must be view or edit"})
+    if not isinstance(ttl, int) or isinstance(ttl, bool) or not MIN_LINK_TTL <= ttl <= MAX_LINK_TTL:
+        message = f"must be a number of seconds, {MIN_LINK_TTL}..{MAX_LINK_TTL}"
+        problems.append({"field": "ttl_seconds", "message": message})
+    if problems:
+        raise validation_failed(problems)
+    return scope, ttl
+
+
+def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
+    """Attach the integration, link and activity views."""
     tables = runtime.topology
     topic = runtime.topic(INTEGRATION_CONFIG)
+    settings = runtime.settings
 
     async def admit(view: View, request: Request, company_id: str, body: bytes) -> Response | None:
-        """401/404, or the owner's answer, or None when this worker must answer."""
-        if not bearer_ok(runtime.settings, request.headers.get("Authorization")):
+        """401/404/429, or the owner's answer, or None when this worker must answer."""
+        source = guard.source(request)
+        refusal = guard.refusal("admin", source)
+        if refusal is not None:
+            await refusal.held()
+            return refusal.answer(view)
+        if not guard.admin_ok(request):
+            reason = "wrong_token" if request.headers.get("Authorization") else "no_token"
+            guard.failed("admin", reason, source)
             return unauthorized(view)
         bad = check_company_id(company_id)
         if bad is not None:
             raise bad
-        return await forward_to_owner(app, view, tables.configs, company_id, request, body)
+        return await forward_to_owner(
+            app,
+            view,
+            tables.configs,
+            company_id,
+            request,
+            body,
+            forwarding_key=guard.keys.forwarding,
+        )
+
+    def link(config: IntegrationConfig, scope: Scope, ttl: float) -> dict[str, Any]:
+        expires = int(time.time() + ttl)
+        token = mint(guard.keys.links, config.company_id, scope, config.link_generation, expires)
+        return {
+            "url": page_path(config.company_id, token),
+            "scope": scope,
+            "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
+        }
 
     def stored(company_id: str) -> Any:
         return load_config(tables.configs.get(company_id.encode()))
@@ -72,7 +127,7 @@ def register(app: faust.App, runtime: Runtime) -> None:
             config = stored(company_id)
             if config is None:
                 return self.json(NOT_CONFIGURED, status=404)
-            token = runtime.settings.admin_token
+            view_link = link(config, "view", settings.page_link_ttl)
             return self.json(
                 {
                     "config": obscure_config(config),
@@ -83,7 +138,8 @@ def register(app: faust.App, runtime: Runtime) -> None:
                         "url": webhook_path(company_id),
                         "username": config.webhook_username,
                     },
-                    "page_url": page_path(company_id, token.get_secret_value()) if token else None,
+                    "page_url": view_link["url"],
+                    "page_url_expires_at": view_link["expires_at"],
                 }
             )
 
@@ -93,13 +149,23 @@ def register(app: faust.App, runtime: Runtime) -> None:
             routed = await admit(self, request, company_id, raw)
             if routed is not None:
                 return routed
-            body = parse_integration_body(raw)
+            body = parse_integration_body(raw, guard.address_policy)
             current = stored(company_id)
             secret = resolve_secret(body, current, runtime.secrets)
-            options = await test_integration(runtime.halo, body, secret)
+            options = await test_integration(
+                runtime.halo, body, secret, policy=guard.address_policy
+            )
             rotate = request.query.get("rotate_webhook_password", "").lower() in {"1", "true"}
+            legacy = current.webhook_password_hash if current else None
             saved = prepare_config(
-                company_id, body, secret, current, runtime.secrets, rotate_webhook=rotate
+                company_id,
+                body,
+                secret,
+                current,
+                runtime.secrets,
+                webhook_key=guard.keys.webhook,
+                upgraded_digest=guard.legacy.upgraded(legacy) if legacy else None,
+                rotate_webhook=rotate,
             )
             await publish(company_id, encode(saved.config))
             log.info("integration config of company %r saved", company_id)
@@ -137,10 +203,42 @@ def register(app: faust.App, runtime: Runtime) -> None:
             routed = await admit(self, request, company_id, raw)
             if routed is not None:
                 return routed
-            body = parse_integration_body(raw)
+            body = parse_integration_body(raw, guard.address_policy)
             secret = resolve_secret(body, stored(company_id), runtime.secrets)
-            options = await test_integration(runtime.halo, body, secret)
+            options = await test_integration(
+                runtime.halo, body, secret, policy=guard.address_policy
+            )
             return self.json({"ok": True, "options": options_json(options)})
+
+    @app.page(BASE + "/links")
+    class PageLinks(View):
+        @guarded
+        async def post(self, request: Request, company_id: str) -> Response:
+            """Hand out a page link: ``{"scope": "view"|"edit", "ttl_seconds": 900}``."""
+            raw = await read_body(request)
+            routed = await admit(self, request, company_id, raw)
+            if routed is not None:
+                return routed
+            scope, ttl = link_request(raw, settings.page_link_ttl)
+            config = stored(company_id)
+            if config is None:
+                return self.json(NOT_CONFIGURED, status=404)
+            log.info("%s link to the page of company %r handed out (%d s)", scope, company_id, ttl)
+            return self.json(link(config, scope, ttl), status=201)
+
+        @guarded
+        async def delete(self, request: Request, company_id: str) -> Response:
+            """Revoke every page link of the company handed out so far."""
+            routed = await admit(self, request, company_id, b"")
+            if routed is not None:
+                return routed
+            config = stored(company_id)
+            if config is None:
+                return self.json(NOT_CONFIGURED, status=404)
+            renewed = config.model_copy(update={"link_generation": new_generation()})
+            await publish(company_id, encode(renewed))
+            log.info("page links of company %r revoked", company_id)
+            return self.json({"revoked": True})
 
     @app.page("/api/v1/companies/{company_id}/activity")
     class Activity(View):

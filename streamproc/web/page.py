@@ -1,7 +1,16 @@
-"""The integration page for people (pure HTML rendering; every value is HTML-escaped)."""
+"""The integration page for people (pure HTML rendering; every value is HTML-escaped).
+
+No script at all, and one inline stylesheet allowed by its hash: :func:`security_headers` sends
+a Content-Security-Policy that allows nothing else, posts forms only to this origin and lets no
+other site frame the page (clickjacking).
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
 from importlib import resources
@@ -23,6 +32,63 @@ def e(value: Any) -> str:
 def stylesheet() -> str:
     """The page's CSS (shipped in streamproc/web/static)."""
     return resources.files("streamproc.web").joinpath("static/integration.css").read_text()
+
+
+@lru_cache(maxsize=1)
+def security_headers() -> dict[str, str]:
+    """The headers of every HTML answer: CSP (only our stylesheet), no framing, no caching."""
+    digest = base64.b64encode(hashlib.sha256(stylesheet().encode()).digest()).decode()
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'none'; style-src 'sha256-{digest}'; form-action 'self';"
+            " frame-ancestors 'none'; base-uri 'none'"
+        ),
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the viewer may do (shown on the page) and, to edit, the form's action and token."""
+
+    scope: str  # "view" or "edit"
+    expires_at: int
+    by_admin: bool
+    form_action: str = ""
+    form_token: str = ""
+    notice: str = ""
+
+
+def _when(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _access_section(access: Access, config: IntegrationConfig | None) -> str:
+    who = (
+        "admin token"
+        if access.by_admin
+        else f"{'an edit' if access.scope == 'edit' else 'a view'} link"
+    )
+    until = "" if access.by_admin else f", which expires at {e(_when(access.expires_at))}"
+    notice = f'<p class="notice" id="notice">{e(access.notice)}</p>' if access.notice else ""
+    parts = [
+        f'<section class="wide" id="access" data-scope="{e(access.scope)}">',
+        f'{notice}<p class="muted">Opened with {e(who)}{until}.</p>',
+    ]
+    if access.scope == "edit" and config is not None:
+        turn_on = not config.enabled
+        parts.append(
+            f'<form method="post" action="{e(access.form_action)}" id="switch">'
+            f'<input type="hidden" name="csrf" value="{e(access.form_token)}">'
+            f'<input type="hidden" name="enabled" value="{"true" if turn_on else "false"}">'
+            f'<button type="submit">{"Switch on" if turn_on else "Switch off"}</button>'
+            "</form>"
+        )
+    parts.append("</section>")
+    return "".join(parts)
 
 
 def _state_section(status: dict[str, Any]) -> str:
@@ -118,28 +184,42 @@ def render_page(
     status: dict[str, Any],
     activity: list[dict[str, Any]],
     webhook_url: str,
+    access: Access | None = None,
 ) -> str:
-    """The whole page: state (colour-coded), last error with its fix, config, counters, activity.
+    """The whole page: state (colour-coded), last error with its fix, config, counters, activity,
+    and who opened it with what right (with the on/off form when that right is to edit).
 
     ``activity`` is shown in the order given (pass it newest first).
     """
+    access_html = _access_section(access, config) if access is not None else ""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>HaloPSA integration · {e(company_id)}</title>"
         f"<style>{stylesheet()}</style></head><body>"
         f"<header><h1>HaloPSA integration</h1><p>Company {e(company_id)}</p></header><main>"
-        f"{_state_section(status)}{_config_section(config, webhook_url)}"
+        f"{access_html}{_state_section(status)}{_config_section(config, webhook_url)}"
         f"{_counters_section(status)}{_activity_section(activity)}"
         "</main></body></html>"
     )
 
 
-def render_denied() -> str:
-    """The 401 page."""
+DENIED = {
+    "missing": "Open this page with a signed link (<code>?link=</code>) or an admin bearer token.",
+    "invalid": "This link is not valid, or it was revoked. Ask your administrator for a new one.",
+    "expired": "This link has expired. Ask your administrator for a new one.",
+    "view_only": "This link lets you view the page, not change it. Ask for an edit link.",
+    "form_expired": "This form is out of date or did not come from this page. Reload the page.",
+    "throttled": "Too many failed attempts from your address. Try again in a minute.",
+}
+
+
+def render_denied(reason: str = "missing") -> str:
+    """The page refusing access, saying why and what to do (texts in :data:`DENIED`)."""
+    title = "Too many attempts" if reason == "throttled" else "Unauthorized"
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Unauthorized</title>'
-        f"<style>{stylesheet()}</style></head><body><header><h1>Unauthorized</h1></header>"
-        '<main><section class="wide">Open this page with a signed link (<code>?sig=</code>) or '
-        "an admin bearer token.</section></main></body></html>"
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"<style>{stylesheet()}</style></head><body><header><h1>{title}</h1></header>"
+        f'<main><section class="wide" id="denied" data-reason="{e(reason)}">'
+        f"{DENIED.get(reason, DENIED['missing'])}</section></main></body></html>"
     )

@@ -23,10 +23,9 @@ from streamproc.halopsa import (
     HaloUnavailableError,
     HaloValidationError,
 )
-from streamproc.web.security import page_signature
 from streamproc.web.validation import OBSCURED, IntegrationBody
 
-HIDDEN = ("client_secret_encrypted", "webhook_password_hash")
+HIDDEN = ("client_secret_encrypted", "webhook_password_hash", "link_generation")
 MAX_ACTIVITY = 500
 _ERRORS = (
     HaloError,
@@ -80,6 +79,7 @@ def build_config(
     client_secret_encrypted: str,
     webhook_username: str,
     webhook_password_hash: str,
+    link_generation: str | None,
     now: datetime,
 ) -> IntegrationConfig:
     """The IntegrationConfig to publish for a validated body."""
@@ -89,6 +89,7 @@ def build_config(
         client_secret_encrypted=client_secret_encrypted,
         webhook_username=webhook_username,
         webhook_password_hash=webhook_password_hash,
+        link_generation=link_generation,
         updated_at=now,
         **fields,
     )
@@ -165,12 +166,6 @@ def parse_limit(value: str | None, default: int = 50) -> int | None:
         return None
     number = int(value)
     return number if 1 <= number <= MAX_ACTIVITY else None
-
-
-def page_path(company_id: str, admin_token: str) -> str:
-    """Relative signed URL of the integration page of ``company_id``."""
-    sig = page_signature(admin_token, company_id)
-    return f"/companies/{quote(company_id, safe='')}/integrations/halopsa?sig={sig}"
 
 
 def webhook_path(company_id: str) -> str:

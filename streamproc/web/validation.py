@@ -4,16 +4,19 @@
 :class:`BodyError` (HTTP status + JSON body). Error messages never contain the submitted values,
 so a client secret cannot be echoed back.
 
-Base URL rule: ``https`` is required, except that plain ``http`` is accepted for loopback hosts
-(``localhost``, ``127.0.0.0/8``, ``::1``) whatever ``STREAMPROC_DEV_MODE`` says. A loopback Halo
-can only be a local simulator or a local TLS-terminating proxy, so plain http there exposes
-nothing on the network, and it lets tests run workers with dev mode off against the sandbox.
+Base URL rules: ``https`` is required, except that plain ``http`` is accepted for loopback hosts
+(``localhost``, ``127.0.0.0/8``, ``::1``: a local simulator, exposing nothing on the network),
+which are only allowed in dev mode. Where the host may point (literal addresses here, resolved
+names in :func:`check_resolved`) is :mod:`streamproc.web.addresses`' policy, given to
+:func:`parse_integration_body`; without one, only public addresses pass.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import asyncio
 import json
+import socket
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -25,7 +28,15 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
+)
+
+from streamproc.web.addresses import (
+    AddressPolicy,
+    address_problem,
+    is_loopback_name,
+    literal_ip,
 )
 
 OBSCURED = "********"
@@ -51,17 +62,13 @@ def is_loopback_host(host: str | None) -> bool:
     """True for ``localhost``, an address in 127.0.0.0/8, or ``::1``."""
     if not host:
         return False
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    ip = literal_ip(host)
+    return is_loopback_name(host) if ip is None else ip.is_loopback
 
 
-def check_base_url(value: str) -> str:
+def check_base_url(value: str, policy: AddressPolicy | None = None) -> str:
     """The normalised Halo base URL, or ValueError saying what is wrong (without echoing it)."""
+    policy = policy or AddressPolicy()
     url = value.strip().rstrip("/")
     if url.lower().endswith("/api"):
         url = url[:-4]
@@ -79,9 +86,50 @@ def check_base_url(value: str) -> str:
         raise ValueError("must not contain a query string or fragment")
     if any(c.isspace() for c in url):
         raise ValueError("must not contain spaces")
+    ip = literal_ip(host)
+    problem = address_problem(ip, policy) if ip is not None else None
+    if problem is None and ip is None and is_loopback_name(host) and not policy.allow_loopback:
+        problem = "is a loopback host name: allowed only with STREAMPROC_DEV_MODE=1"
+    if problem is not None:
+        raise ValueError(problem)
     if parts.scheme == "http" and not is_loopback_host(host):
-        raise ValueError("must use https (plain http is only allowed for localhost/127.0.0.1)")
+        raise ValueError("must use https (plain http is only allowed for loopback hosts)")
     return url
+
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (the event loop asks the system resolver in a thread)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+RESOLVE_TIMEOUT = 5.0
+
+
+async def check_resolved(
+    base_url: str, policy: AddressPolicy, resolver: Resolver = resolve
+) -> None:
+    """422 when the base URL's host name resolves to an address the policy refuses.
+
+    A name that does not resolve passes: the credential test then says Halo is unreachable.
+    """
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if literal_ip(host) is not None or is_loopback_name(host):
+        return  # checked by check_base_url
+    try:
+        async with asyncio.timeout(RESOLVE_TIMEOUT):
+            addresses = await resolver(host, parts.port or 443)
+    except (OSError, TimeoutError, UnicodeError):
+        return
+    for address in addresses:
+        ip = literal_ip(address)
+        problem = address_problem(ip, policy) if ip is not None else None
+        if problem is not None:
+            raise validation_failed([{"field": "base_url", "message": problem}])
 
 
 class IntegrationBody(BaseModel):
@@ -107,8 +155,9 @@ class IntegrationBody(BaseModel):
 
     @field_validator("base_url")
     @classmethod
-    def _base_url(cls, value: str) -> str:
-        return check_base_url(value)
+    def _base_url(cls, value: str, info: ValidationInfo) -> str:
+        policy = (info.context or {}).get("address_policy")
+        return check_base_url(value, policy)
 
     @field_validator("client_secret")
     @classmethod
@@ -164,12 +213,17 @@ def parse_json(raw: bytes) -> Any:
         ) from None
 
 
-def parse_integration_body(raw: bytes) -> IntegrationBody:
+def parse_integration_body(raw: bytes, policy: AddressPolicy | None = None) -> IntegrationBody:
     """The validated body, or BodyError (400 bad JSON, 413 too large, 422 field errors)."""
     data = parse_json(raw)
     if not isinstance(data, dict):
         raise validation_failed([{"field": "(body)", "message": "expected a JSON object"}])
+    return validate_integration(data, policy)
+
+
+def validate_integration(data: dict[str, Any], policy: AddressPolicy | None) -> IntegrationBody:
+    """An :class:`IntegrationBody` from a dict, or BodyError 422 with the field errors."""
     try:
-        return IntegrationBody.model_validate(data)
+        return IntegrationBody.model_validate(data, context={"address_policy": policy})
     except ValidationError as exc:
         raise validation_failed(field_errors(exc)) from None

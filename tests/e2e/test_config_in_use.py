@@ -40,7 +40,9 @@ def test_get_status_from_either_worker(make_worker, halo_url):
         assert got["status"]["state"] == "active"
         assert got["status"]["counters"]["created"] == 0
         assert got["webhook"]["url"] == f"/api/v1/halopsa/webhook/{company}"
-        assert got["page_url"].startswith(f"/companies/{company}/integrations/halopsa?sig=")
+        assert got["page_url"].startswith(
+            f"/companies/{company}/integrations/halopsa?link=v1.view."
+        )
     # an update without the secret keeps the stored one and the webhook password
     update = call(
         "PUT", api(w2, company), body(halo_url, client_secret=None, default_priority_id=2)

@@ -54,6 +54,8 @@ class WorkerProcess:
                 "STREAMPROC_PARTITIONS": str(self.partitions),
                 "STREAMPROC_ADMIN_TOKEN": ADMIN_TOKEN,
                 "STREAMPROC_SECRET_KEY": SECRET_KEY,
+                # the Halo sandbox is on loopback: Halo base URLs may only point there in dev mode
+                "STREAMPROC_DEV_MODE": "1",
                 "PYTHONUNBUFFERED": "1",
                 **self.extra_env,
             }

@@ -19,8 +19,9 @@ from streamproc.halopsa import (
     TicketType,
 )
 from streamproc.secretbox import SecretBox
-from streamproc.web.integration_service import prepare_config, resolve_secret
-from streamproc.web.integration_service import test_integration as check_live
+from streamproc.web.addresses import AddressPolicy
+from streamproc.web.integration_service import body_of, prepare_config, resolve_secret
+from streamproc.web.integration_service import test_integration as _check_live
 from streamproc.web.validation import BodyError, IntegrationBody
 
 BOX = SecretBox(SecretStr(Fernet.generate_key().decode()))
@@ -50,6 +51,14 @@ class FakeHalo:
 
     async def find_asset_by_serial(self, creds, serial, field_name=None):
         self.calls.append(("asset", field_name))
+
+
+async def public(host: str, port: int) -> list[str]:
+    return ["8.8.8.8"]
+
+
+async def check_live(halo, b, secret, resolver=public):
+    return await _check_live(halo, b, secret, policy=AddressPolicy(), resolver=resolver)
 
 
 def body(**overrides: object) -> IntegrationBody:
@@ -102,7 +111,9 @@ async def test_invalid_defaults():
 
 
 def test_resolve_secret():
-    stored = prepare_config("acme", body(), "stored-pw", None, BOX, now=datetime.now(UTC)).config
+    stored = prepare_config(
+        "acme", body(), "stored-pw", None, BOX, webhook_key=b"w" * 32, now=datetime.now(UTC)
+    ).config
     assert resolve_secret(body(client_secret="new"), stored, BOX) == "new"
     assert resolve_secret(body(client_secret=None), stored, BOX) == "stored-pw"
     for changed in (
@@ -119,3 +130,31 @@ def test_resolve_secret():
     with pytest.raises(BodyError) as info:
         resolve_secret(body(client_secret=None), stored, other_box)
     assert "decrypted" in info.value.body["fields"][0]["message"]
+
+
+async def test_a_name_resolving_to_a_metadata_address_never_reaches_halo():
+    async def metadata(host: str, port: int) -> list[str]:
+        return ["169.254.169.254"]
+
+    halo = FakeHalo()
+    with pytest.raises(BodyError) as info:
+        await check_live(halo, body(), "pw", resolver=metadata)
+    assert info.value.status == 422
+    assert info.value.body["fields"][0]["field"] == "base_url"
+    assert halo.calls == []  # the client secret was never sent
+
+
+def test_body_of_a_stored_config_saves_it_again():
+    stored = prepare_config(
+        "acme",
+        body(default_priority_id=3, use_reference_email=True),
+        "stored-pw",
+        None,
+        BOX,
+        webhook_key=b"w" * 32,
+        now=datetime.now(UTC),
+    ).config
+    again = body_of(stored, AddressPolicy())
+    assert again.client_secret is None  # keeps the stored one
+    assert (again.default_priority_id, again.use_reference_email) == (3, True)
+    assert again.base_url == stored.base_url

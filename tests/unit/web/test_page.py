@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from streamproc.contracts import IntegrationConfig
-from streamproc.web.page import render_denied, render_page
+from streamproc.web.page import Access, render_denied, render_page, security_headers, stylesheet
 from streamproc.web.shaping import normalize_status
 
 EVIL = "<script>alert('x')</script>"
@@ -81,3 +81,64 @@ def test_no_config_and_no_activity():
 
 def test_denied_page_says_how_to_get_in():
     assert "signed link" in render_denied()
+    assert "expired" in render_denied("expired")
+    assert "revoked" in render_denied("invalid")
+    assert "edit link" in render_denied("view_only")
+    assert "Reload" in render_denied("form_expired")
+
+
+def test_csp_allows_only_our_stylesheet_and_no_framing():
+    import base64
+    import hashlib
+    import re
+
+    headers = security_headers()
+    csp = headers["Content-Security-Policy"]
+    digest = base64.b64encode(hashlib.sha256(stylesheet().encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in csp
+    assert "default-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "form-action 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    html = page()
+    [style] = re.findall(r"<style>(.*?)</style>", html, re.S)
+    assert style == stylesheet()  # exactly what the hash allows
+    assert "<script" not in html
+
+
+def access(scope: str, **overrides: object) -> Access:
+    fields = {
+        "scope": scope,
+        "expires_at": 1_800_000_000,
+        "by_admin": False,
+        "form_action": "/companies/acme/integrations/halopsa?link=v1.edit.1800000000.MAC",
+        "form_token": "1800000000.TOKEN",
+        **overrides,
+    }
+    return Access(**fields)
+
+
+def test_a_view_link_shows_no_form_and_says_when_it_expires():
+    html = render_page("acme", config(), normalize_status(None), [], "/x", access("view"))
+    assert 'data-scope="view"' in html
+    assert "a view link, which expires at 2027-01-15 08:00 UTC" in html
+    assert "<form" not in html
+
+
+def test_an_edit_link_shows_the_switch_with_its_form_token():
+    html = render_page("acme", config(), normalize_status(None), [], "/x", access("edit"))
+    assert '<form method="post" action="/companies/acme/integrations/halopsa?link=v1.edit.' in html
+    assert '<input type="hidden" name="csrf" value="1800000000.TOKEN">' in html
+    assert '<input type="hidden" name="enabled" value="false">' in html
+    assert "Switch off" in html
+    off = config(enabled=False)
+    html = render_page("acme", off, normalize_status(None, off), [], "/x", access("edit"))
+    assert '<input type="hidden" name="enabled" value="true">' in html
+    assert "Switch on" in html
+    by_admin = access("edit", by_admin=True, notice=EVIL)
+    html = render_page("acme", config(), normalize_status(None), [], "/x", by_admin)
+    assert "Opened with admin token." in html
+    assert EVIL not in html

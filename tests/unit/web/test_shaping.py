@@ -12,7 +12,7 @@ from streamproc.contracts import IntegrationConfig
 from streamproc.halopsa import HaloAuthError, HaloOptions, Priority, TicketType
 from streamproc.secretbox import SecretBox
 from streamproc.web.integration_service import prepare_config
-from streamproc.web.security import verify_password
+from streamproc.web.security import digest_ok
 from streamproc.web.shaping import (
     activity_newest_first,
     halo_error_body,
@@ -20,7 +20,6 @@ from streamproc.web.shaping import (
     normalize_status,
     obscure_config,
     options_json,
-    page_path,
     parse_limit,
     status_after_save,
     webhook_path,
@@ -29,6 +28,8 @@ from streamproc.web.validation import IntegrationBody
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 BOX = SecretBox(SecretStr(Fernet.generate_key().decode()))
+WEBHOOK_KEY = b"w" * 32
+LEGACY = "scrypt$16384$8$1$c3NzcwAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 
 def body(**overrides: object) -> IntegrationBody:
@@ -36,25 +37,53 @@ def body(**overrides: object) -> IntegrationBody:
     return IntegrationBody.model_validate({**data, **overrides})
 
 
+def prepare(stored: IntegrationConfig | None = None, b: IntegrationBody | None = None, **kw):
+    return prepare_config(
+        "acme", b or body(), "s3cret", stored, BOX, webhook_key=WEBHOOK_KEY, now=NOW, **kw
+    )
+
+
 def config(**overrides: object) -> IntegrationConfig:
-    return prepare_config("acme", body(**overrides), "s3cret", None, BOX, now=NOW).config
+    return prepare(b=body(**overrides)).config
 
 
 def test_prepare_config_encrypts_and_creates_webhook_credentials():
-    saved = prepare_config("acme", body(default_priority_id=3), "s3cret", None, BOX, now=NOW)
+    saved = prepare(b=body(default_priority_id=3))
     cfg = saved.config
     assert BOX.decrypt(cfg.client_secret_encrypted).get_secret_value() == "s3cret"
     assert cfg.webhook_username == "halo-acme"
-    assert verify_password(saved.webhook_password, cfg.webhook_password_hash)
+    assert cfg.webhook_password_hash.startswith("hmac-sha256$")
+    assert digest_ok(WEBHOOK_KEY, saved.webhook_password, cfg.webhook_password_hash)
     assert cfg.default_priority_id == 3
     assert cfg.updated_at == NOW
-    # an update keeps the webhook credentials unless asked to rotate
-    again = prepare_config("acme", body(), "s3cret", cfg, BOX, now=NOW)
+    assert cfg.link_generation
+    # an update keeps the webhook credentials and the link generation unless asked to rotate
+    again = prepare(cfg)
     assert again.webhook_password is None
     assert again.config.webhook_password_hash == cfg.webhook_password_hash
-    rotated = prepare_config("acme", body(), "s3cret", cfg, BOX, rotate_webhook=True, now=NOW)
+    assert again.config.link_generation == cfg.link_generation
+    rotated = prepare(cfg, rotate_webhook=True)
     assert rotated.webhook_password
     assert rotated.config.webhook_password_hash != cfg.webhook_password_hash
+    # a config removed and saved again gets a new generation: older links die with the old one
+    assert prepare(None).config.link_generation != cfg.link_generation
+
+
+def test_legacy_hashes_are_kept_until_a_delivery_proved_the_password():
+    legacy = config().model_copy(update={"webhook_password_hash": LEGACY})
+    kept = prepare(legacy)
+    assert kept.webhook_password is None
+    assert kept.config.webhook_password_hash == LEGACY
+    upgraded = prepare(legacy, upgraded_digest="hmac-sha256$abcd$AAAA")
+    assert upgraded.webhook_password is None  # same password: Halo needs no change
+    assert upgraded.config.webhook_password_hash == "hmac-sha256$abcd$AAAA"
+
+
+def test_a_digest_of_another_secret_key_is_replaced_by_a_new_password():
+    cfg = config()
+    other = prepare_config("acme", body(), "s3cret", cfg, BOX, webhook_key=b"x" * 32, now=NOW)
+    assert other.webhook_password  # shown once, like on the first save
+    assert digest_ok(b"x" * 32, other.webhook_password, other.config.webhook_password_hash)
 
 
 def test_obscure_config_hides_secret_and_hash():
@@ -62,6 +91,7 @@ def test_obscure_config_hides_secret_and_hash():
     assert shown["client_secret"] == "********"
     assert "client_secret_encrypted" not in shown
     assert "webhook_password_hash" not in shown
+    assert "link_generation" not in shown
     assert shown["webhook_username"] == "halo-acme"
     assert "s3cret" not in json.dumps(shown)
 
@@ -132,8 +162,5 @@ def test_parse_limit():
         assert parse_limit(bad) is None
 
 
-def test_links():
+def test_webhook_path():
     assert webhook_path("a b/c") == "/api/v1/halopsa/webhook/a%20b%2Fc"
-    path = page_path("acme", "tok")
-    assert path.startswith("/companies/acme/integrations/halopsa?sig=")
-    assert len(path.rsplit("=", 1)[1]) == 64

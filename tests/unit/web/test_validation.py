@@ -1,4 +1,4 @@
-"""Body validation of the integration API, including the https/loopback rule and fuzzing."""
+"""Body validation of the integration API: https/loopback rule, where Halo may point, fuzzing."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from streamproc.web.addresses import AddressPolicy
 from streamproc.web.validation import (
     BodyError,
     IntegrationBody,
     check_base_url,
     check_company_id,
+    check_resolved,
     is_loopback_host,
     parse_integration_body,
 )
+
+DEV = AddressPolicy(allow_loopback=True)
+ON_PREMISES = AddressPolicy(allow_private=True)
 
 SECRET = "super-secret-value-123"
 
@@ -59,9 +64,7 @@ def test_not_loopback(host):
         ("https://acme.halopsa.com/", "https://acme.halopsa.com"),
         ("https://acme.halopsa.com/api", "https://acme.halopsa.com"),
         ("https://halo.example.com:8443/halo", "https://halo.example.com:8443/halo"),
-        ("http://127.0.0.1:9080/t/acme", "http://127.0.0.1:9080/t/acme"),
-        ("http://localhost:9080", "http://localhost:9080"),
-        ("http://[::1]:9080", "http://[::1]:9080"),
+        ("https://8.8.4.4", "https://8.8.4.4"),
     ],
 )
 def test_base_url_accepted(url, expected):
@@ -69,10 +72,111 @@ def test_base_url_accepted(url, expected):
 
 
 @pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9080/t/acme", "http://localhost:9080", "http://[::1]:9080", "https://[::1]"],
+)
+def test_loopback_only_in_dev_mode(url):
+    assert check_base_url(url, DEV) == url
+    with pytest.raises(ValueError, match="STREAMPROC_DEV_MODE=1"):
+        check_base_url(url)
+    with pytest.raises(ValueError, match="STREAMPROC_DEV_MODE=1"):
+        check_base_url(url, ON_PREMISES)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "169.254.169.254",  # AWS, GCP, Azure, OCI metadata
+        "169.254.0.1",
+        "[fe80::1]",
+        "[fd00:ec2::254]",  # AWS metadata over IPv6
+        "100.100.100.200",  # Alibaba Cloud
+        "168.63.129.16",  # Azure wire server
+        "0.0.0.0",
+        "[::]",
+        "[::ffff:169.254.169.254]",  # IPv4-mapped
+        "[64:ff9b::a9fe:a9fe]",  # NAT64
+        "[2002:a9fe:a9fe::1]",  # 6to4
+        "224.0.0.1",
+        "255.255.255.255",
+    ],
+)
+def test_metadata_and_link_local_addresses_are_never_allowed(host):
+    everything = AddressPolicy(allow_loopback=True, allow_private=True)
+    for policy in (None, DEV, ON_PREMISES, everything):
+        with pytest.raises(ValueError, match="link-local or cloud metadata"):
+            check_base_url(f"https://{host}", policy)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["10.1.2.3", "172.16.0.5", "192.168.1.10", "[fd12::1]", "100.64.0.1", "[::ffff:10.0.0.1]"],
+)
+def test_private_networks_need_the_setting(host):
+    with pytest.raises(ValueError, match="STREAMPROC_HALO_ALLOW_PRIVATE_NETWORKS=1"):
+        check_base_url(f"https://{host}")
+    with pytest.raises(ValueError, match="STREAMPROC_HALO_ALLOW_PRIVATE_NETWORKS=1"):
+        check_base_url(f"https://{host}", DEV)
+    assert check_base_url(f"https://{host}", ON_PREMISES) == f"https://{host}"
+
+
+def test_the_body_is_validated_with_the_policy_and_names_the_problem():
+    raw = json.dumps(good(base_url="https://169.254.169.254")).encode()
+    with pytest.raises(BodyError) as info:
+        parse_integration_body(raw, DEV)
+    assert info.value.status == 422
+    [field] = info.value.body["fields"]
+    assert field["field"] == "base_url"
+    assert "169.254.169.254" in field["message"]
+    assert "metadata" in field["message"]
+    dev = json.dumps(good(base_url="http://127.0.0.1:9080")).encode()
+    assert parse_integration_body(dev, DEV).base_url == "http://127.0.0.1:9080"
+    with pytest.raises(BodyError):
+        parse_integration_body(dev)
+
+
+def resolver(*addresses: str):
+    async def resolve(host: str, port: int) -> list[str]:
+        assert port == 443
+        return list(addresses)
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    ("addresses", "problem"),
+    [
+        (["169.254.169.254"], "link-local or cloud metadata"),
+        (["8.8.8.8", "fd00:ec2::254"], "link-local or cloud metadata"),  # any address counts
+        (["10.0.0.7"], "STREAMPROC_HALO_ALLOW_PRIVATE_NETWORKS=1"),
+        (["127.0.0.1"], "STREAMPROC_DEV_MODE=1"),
+    ],
+)
+async def test_resolved_addresses_are_checked_too(addresses, problem):
+    url = "https://metadata.attacker.example"
+    with pytest.raises(BodyError) as info:
+        await check_resolved(url, AddressPolicy(), resolver(*addresses))
+    assert info.value.status == 422
+    assert problem in info.value.body["fields"][0]["message"]
+
+
+async def test_resolved_public_private_and_unresolvable_names():
+    url = "https://acme.halopsa.com"
+    await check_resolved(url, AddressPolicy(), resolver("8.8.8.8", "2606:4700:4700::1111"))
+    await check_resolved(url, ON_PREMISES, resolver("10.0.0.7"))
+
+    async def fails(host: str, port: int) -> list[str]:
+        raise OSError("no such name")
+
+    await check_resolved(url, AddressPolicy(), fails)  # the credential test reports it
+
+
+@pytest.mark.parametrize(
     ("url", "problem"),
     [
         ("http://acme.halopsa.com", "https"),
-        ("http://10.1.2.3", "https"),
+        ("http://10.1.2.3", "ALLOW_PRIVATE"),
+        ("http://1.1.1.1", "https"),
         ("ftp://acme.halopsa.com", "URL"),
         ("acme.halopsa.com", "URL"),
         ("https://", "URL"),
