@@ -10,6 +10,7 @@ from streamproc.agents import register_agents
 from streamproc.agents.batch import LaneStores
 from streamproc.engine.outbox import Outbox
 from streamproc.engine.tables import ChangelogTable, TableStore
+from streamproc.instances import register_owner
 from streamproc.runtime import Runtime
 from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         ),
     )
     register_agents(app, runtime)
+    register_owner(app, runtime)
     register_views(app, runtime)
     _track_readiness(app, runtime)
 

@@ -28,6 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from streamproc.agents.holds import HoldChanges, Holds
 from streamproc.contracts import TicketResult
 from streamproc.core import AlertTicketState
 from streamproc.core.status import apply_results
@@ -72,6 +73,9 @@ class Batch:
     deliveries: list[Awaitable[Any]] = field(default_factory=list)
     results: dict[bytes, list[TicketResult]] = field(default_factory=dict)  # status key →
     written: list[Awaitable[Any]] = field(default_factory=list)  # changelog records
+    holds: HoldChanges = field(default_factory=HoldChanges)
+    deferred: set[int] = field(default_factory=set)  # ids of records whose reply is awaited
+    completed: list[Any] = field(default_factory=list)  # records of earlier batches finished
 
 
 _current: ContextVar[Batch | None] = ContextVar("streamproc_batch", default=None)
@@ -83,6 +87,7 @@ class BatchedTables:
 
     def __init__(self, stores: LaneStores) -> None:
         self.stores = stores
+        self.holds = Holds()
 
     @contextlib.asynccontextmanager
     async def batch(self) -> AsyncIterator[Batch]:
@@ -94,8 +99,36 @@ class BatchedTables:
             await self.flush()
             if batch.written:
                 await asyncio.shield(asyncio.gather(*batch.written))
+            self.holds.commit(batch.holds)
         finally:
             _current.reset(token)
+
+    # Records waiting for Halo (see holds.py).
+
+    def changes(self) -> HoldChanges:
+        """The running batch's hold changes (a lane always runs a batch)."""
+        batch = _current.get()
+        if batch is None:
+            raise RuntimeError("holds are changed only while a lane handles a record")
+        return batch.holds
+
+    def defer_current(self) -> None:
+        """The current record is finished later, when its reply comes (not acked with its
+        batch)."""
+        batch = _current.get()
+        if batch is not None:
+            batch.deferred.add(id(self._record()))
+
+    def is_deferred(self, record: Any) -> bool:
+        batch = _current.get()
+        return batch is not None and id(record) in batch.deferred
+
+    def complete(self, record: Any) -> None:
+        """``record`` (of an earlier batch, deferred) is finished in this one."""
+        batch = _current.get()
+        if batch is not None:
+            batch.completed.append(record)
+            batch.deferred.discard(id(record))
 
     # Alert states (and warning marks, JSON dicts, in the same table).
 
@@ -155,6 +188,13 @@ class BatchedTables:
             self._written(store.put(self._record(), key, value))
 
     # Deliveries.
+
+    def add_delivery(self, delivery: Awaitable[Any]) -> None:
+        """Count ``delivery`` in with the batch (it must arrive before the batch completes)."""
+        batch = _current.get()
+        if batch is None:
+            raise RuntimeError("deliveries are counted only while a lane handles a record")
+        batch.deliveries.append(delivery)
 
     async def delivered(self, delivery: Awaitable[Any]) -> None:
         """Count ``delivery`` in: awaited with the batch (at once when there is no batch)."""

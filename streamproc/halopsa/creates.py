@@ -25,7 +25,7 @@ from streamproc.halopsa.errors import HaloError, HaloUnavailableError
 from streamproc.halopsa.fields import Ticket
 from streamproc.halopsa.models import NewTicket
 
-MAX_PER_REQUEST = 20
+MAX_PER_REQUEST = 100
 
 PostMany = Callable[[Sequence[NewTicket]], Awaitable[list[dict[str, Any]]]]
 CreateOne = Callable[[NewTicket, bool], Awaitable[Ticket]]  # (ticket, look it up first)
