@@ -25,6 +25,7 @@ class Hold:
     """The record whose job is out, and the records of its alert that came after it."""
 
     record: Any
+    job_id: str | None = None
     parked: list[tuple[Any, Handler]] = field(default_factory=list)
 
 
@@ -50,9 +51,12 @@ class Holds:
             return None
         return self._held.get(key)
 
-    def hold(self, key: bytes, record: Any, changes: HoldChanges) -> None:
-        """``record`` sent a job for ``key``: later records of ``key`` wait for its reply."""
-        changes.added[key] = Hold(record)
+    def hold(
+        self, key: bytes, record: Any, changes: HoldChanges, job_id: str | None = None
+    ) -> None:
+        """``record`` sent job ``job_id`` for ``key``: later records of ``key`` wait for its
+        reply."""
+        changes.added[key] = Hold(record, job_id)
 
     def park(self, key: bytes, record: Any, handler: Handler, changes: HoldChanges) -> bool:
         """Park ``record`` behind the hold on ``key``; False when ``key`` is not held."""
@@ -60,14 +64,15 @@ class Holds:
         if hold is None:
             return False
         if key not in changes.added:  # a hold from an earlier batch: changed as a copy
-            hold = changes.added[key] = Hold(hold.record, [*hold.parked])
+            hold = changes.added[key] = Hold(hold.record, hold.job_id, [*hold.parked])
         hold.parked.append((record, handler))
         return True
 
-    def release(self, key: bytes, changes: HoldChanges) -> Hold | None:
-        """The reply for ``key`` came: its hold (to finish the record, handle the parked)."""
+    def release(self, key: bytes, changes: HoldChanges, job_id: str | None = None) -> Hold | None:
+        """The reply to ``job_id`` came: the hold on ``key`` if it waited for that job (to
+        finish its record and handle the parked ones). Any job when ``job_id`` is None."""
         hold = self.get(key, changes)
-        if hold is None:
+        if hold is None or (job_id is not None and hold.job_id not in (None, job_id)):
             return None
         changes.added.pop(key, None)
         if key in self._held:

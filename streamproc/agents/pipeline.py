@@ -204,8 +204,9 @@ class Pipeline:
         if reply.outcome is None or reply.subject is None:
             return
         key = reply.subject.encode()
+        # Released before the outcome is applied: what it decides may hold the alert again.
+        hold = self.batched.holds.release(key, self.batched.changes(), reply.job_id)
         await self._apply_outcome(key, reply.outcome, config)
-        hold = self.batched.holds.release(key, self.batched.changes())
         if hold is not None:
             self.batched.complete(hold.record)
             await self._unpark(key, hold.parked)
@@ -305,7 +306,8 @@ class Pipeline:
         )
         self._count(self.outputs.send_job(job))
         if hold and key is not None:
-            self.batched.holds.hold(key, current_record.get(), self.batched.changes())
+            changes = self.batched.changes()
+            self.batched.holds.hold(key, current_record.get(), changes, job.job_id)
             self.batched.defer_current()
 
     def _count(self, delivery: Awaitable[Any]) -> None:

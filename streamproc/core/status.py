@@ -29,6 +29,7 @@ def empty_status() -> Status:
         "last_success": None,
         "counters": {"created": 0, "closed": 0, "failed": 0, "skipped": {}},
         "events_consumed": 0,
+        "halo_backlog": None,
     }
 
 

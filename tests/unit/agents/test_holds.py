@@ -55,3 +55,14 @@ def test_a_release_gives_the_hold_back_and_takes_effect_with_the_batch() -> None
     assert holds.release(b"a9", HoldChanges()) is None
     holds.forget()
     assert len(holds) == 0
+
+
+def test_only_the_reply_to_the_held_job_releases_it() -> None:
+    holds = Holds()
+    changes = HoldChanges()
+    holds.hold(b"a1", "clear", changes, "close_ticket:e2:7")
+    holds.commit(changes)
+    late = HoldChanges()
+    assert holds.release(b"a1", late, "open_ticket:e1:wm-1") is None  # a replayed job's reply
+    assert holds.get(b"a1", late) is not None
+    assert holds.release(b"a1", late, "close_ticket:e2:7").record == "clear"
