@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import faust
 
@@ -28,7 +27,6 @@ class Runtime:
     stores: LaneStores
     metrics: Metrics = field(default_factory=Metrics)
     joined: bool = False
-    owner: Any = None  # instances.InstanceOwner, once registered
     _halo: HaloClient | None = None
 
     @property

@@ -25,7 +25,6 @@ def register_owner(app: faust.App, runtime: Runtime) -> InstanceOwner:
     owner = InstanceOwner(
         runtime, TableStore(topology.instance_budget), TableStore(topology.job_marks)
     )
-    runtime.owner = owner
 
     @app.agent(runtime.topic(HALO_JOBS), name="instance-jobs")
     async def instance_jobs(stream: faust.StreamT) -> None:
