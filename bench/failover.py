@@ -41,6 +41,7 @@ class _Flow:
         self.sent: list[tuple[str, float, int]] = []  # (event id, epoch s, partition)
         self.result_at: dict[str, float] = {}  # event id → first result's timestamp (epoch s)
         self.stop = threading.Event()
+        self.lock = threading.Lock()  # the producer and consumer threads write, the bench reads
         self._threads = [
             threading.Thread(target=lambda: asyncio.run(self._produce()), daemon=True),
             threading.Thread(target=lambda: asyncio.run(self._consume()), daemon=True),
@@ -64,7 +65,8 @@ class _Flow:
             while not self.stop.is_set():
                 event_id, (key, value) = events.alert_record(10_000_000 + n, self.companies, 5)
                 partition = (murmur2(key) & 0x7FFFFFFF) % self.partitions
-                self.sent.append((event_id, time.time(), partition))  # appends are atomic
+                with self.lock:
+                    self.sent.append((event_id, time.time(), partition))
                 await producer.send(self.alerts, value, key=key, partition=partition)
                 n += 1
                 await asyncio.sleep(1 / rate)
@@ -84,7 +86,8 @@ class _Flow:
                 for records in batch.values():
                     for r in records:
                         event_id = json.loads(r.value)["event_id"]
-                        self.result_at.setdefault(event_id, r.timestamp / 1000)
+                        with self.lock:
+                            self.result_at.setdefault(event_id, r.timestamp / 1000)
         finally:
             await consumer.stop()
 
@@ -92,7 +95,8 @@ class _Flow:
         """Seconds from ``killed_at`` to the first result of a later event in ``held``."""
 
         def first() -> float | None:
-            sent, results = self.sent[: len(self.sent)], dict(self.result_at)
+            with self.lock:
+                sent, results = list(self.sent), dict(self.result_at)
             found = [
                 results[e] - killed_at
                 for e, at, p in sent
