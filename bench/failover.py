@@ -38,9 +38,10 @@ class _Flow:
     def __init__(self, bootstrap: str, alerts: str, results: str, partitions: int, companies: int):
         self.bootstrap, self.alerts, self.results = bootstrap, alerts, results
         self.partitions, self.companies = partitions, companies
-        self.sent: dict[str, tuple[float, int]] = {}  # event id → (epoch s, partition)
+        self.sent: list[tuple[str, float, int]] = []  # (event id, epoch s, partition)
         self.result_at: dict[str, float] = {}  # event id → first result's timestamp (epoch s)
         self.stop = threading.Event()
+        self.lock = threading.Lock()  # the producer and consumer threads write, the bench reads
         self._threads = [
             threading.Thread(target=lambda: asyncio.run(self._produce()), daemon=True),
             threading.Thread(target=lambda: asyncio.run(self._consume()), daemon=True),
@@ -64,7 +65,8 @@ class _Flow:
             while not self.stop.is_set():
                 event_id, (key, value) = events.alert_record(10_000_000 + n, self.companies, 5)
                 partition = (murmur2(key) & 0x7FFFFFFF) % self.partitions
-                self.sent[event_id] = (time.time(), partition)
+                with self.lock:
+                    self.sent.append((event_id, time.time(), partition))
                 await producer.send(self.alerts, value, key=key, partition=partition)
                 n += 1
                 await asyncio.sleep(1 / rate)
@@ -84,7 +86,8 @@ class _Flow:
                 for records in batch.values():
                     for r in records:
                         event_id = json.loads(r.value)["event_id"]
-                        self.result_at.setdefault(event_id, r.timestamp / 1000)
+                        with self.lock:
+                            self.result_at.setdefault(event_id, r.timestamp / 1000)
         finally:
             await consumer.stop()
 
@@ -92,10 +95,12 @@ class _Flow:
         """Seconds from ``killed_at`` to the first result of a later event in ``held``."""
 
         def first() -> float | None:
+            with self.lock:
+                sent, results = list(self.sent), dict(self.result_at)
             found = [
-                self.result_at[e] - killed_at
-                for e, (at, p) in list(self.sent.items())
-                if at >= killed_at and p in held and e in self.result_at
+                results[e] - killed_at
+                for e, at, p in sent
+                if at >= killed_at and p in held and e in results
             ]
             return min(found) if found else None
 
