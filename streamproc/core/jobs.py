@@ -33,7 +33,9 @@ from streamproc.core.actions import (
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Workers of two versions meet during a rolling deploy: a newer worker's extra fields are
+    # ignored, not a reason to drop its job or reply.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class ObserveTicket(_Data):
