@@ -87,10 +87,11 @@ class SlidingWindowLimiter:
         return [wall - (mono - t) for t in self._done] + [wall] * self._in_flight
 
     def seed(self, sent_at: list[float]) -> None:
-        """Count requests another worker sent (``sent_at``: wall-clock times) in the window."""
+        """Start from the requests the instance's owners sent in the window (``sent_at``:
+        wall-clock times, as :meth:`sent_at` gave them), instead of from what this process
+        remembers: ownership moved, and the record is the whole truth."""
         mono, wall = time.monotonic(), time.time()
-        earlier = sorted(mono - (wall - t) for t in sent_at if wall - t < self.window)
-        self._done = deque(sorted([*earlier, *self._done]))
+        self._done = deque(sorted(mono - (wall - t) for t in sent_at if wall - t < self.window))
         self._changed.set()
 
     @asynccontextmanager
