@@ -68,6 +68,7 @@ class Pipeline:
         self.tables = runtime.topology
         self.batched = BatchedTables(runtime.stores)
         self.outputs = Outputs(runtime, self.batched)
+        self.batched.send_job = self.outputs.send_job
         self._configs: dict[str, IntegrationConfig | None] = {}
 
     async def guarded(self, record: InputRecord, handler: Handler) -> None:
@@ -270,17 +271,10 @@ class Pipeline:
     ) -> None:
         """Carry out a decision: its outputs, its state, and its Halo work (a job).
 
-        A pending intent is written (and in Kafka) before its job is sent: a redelivered event
-        must find the intent. A decision with outputs only leaves its state (which marks the
-        event handled) to the lane's batch, which writes it after the outputs were delivered.
+        The lane's batch writes the state (a pending intent, or what marks the event handled)
+        after the outputs were delivered, and sends the jobs once the states are in Kafka: a
+        redelivered event must find its intent.
         """
-        state = decision.state
-        jobs = [a for a in decision.actions if not isinstance(a, EMITS)]
-        if jobs:
-            if key is not None and state is not None:
-                await self.batched.put_state_now(key, state)
-            else:
-                await self.batched.flush()
         for action in decision.actions:
             if isinstance(action, EMITS):
                 await self.batched.delivered(self.outputs.emit(action))
@@ -288,8 +282,8 @@ class Pipeline:
                 log.warning("no config to send %s for %r: dropped", action.kind, key)
             else:
                 self._send_job(key, action, config)
-        if not jobs and key is not None and state is not None:
-            self.batched.put_state(key, state)
+        if key is not None and decision.state is not None:
+            self.batched.put_state(key, decision.state)
 
     def _send_job(
         self, key: bytes | None, action: JobAction, config: IntegrationConfig, *, hold: bool = True
@@ -304,14 +298,11 @@ class Pipeline:
             subject=None if key is None else key.decode(),
             at=now(),
         )
-        self._count(self.outputs.send_job(job))
+        self.batched.queue_job(job)
         if hold and key is not None:
             changes = self.batched.changes()
             self.batched.holds.hold(key, current_record.get(), changes, job.job_id)
             self.batched.defer_current()
-
-    def _count(self, delivery: Awaitable[Any]) -> None:
-        self.batched.add_delivery(delivery)
 
 
 def _observation(record: InputRecord) -> dict[str, Any]:

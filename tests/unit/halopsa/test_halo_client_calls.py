@@ -111,6 +111,18 @@ async def test_asset_and_user_not_found_are_cached(
     assert len(fake.journal) == before
 
 
+async def test_concurrent_lookups_of_one_computer_cost_one_search(
+    client: HaloClient, creds: HaloCredentials, fake: FakeHalo
+) -> None:
+    import asyncio
+
+    await client.tokens.token(creds)
+    before = len(fake.journal)
+    found = await asyncio.gather(*(client.find_asset_by_serial(creds, "NOPE2") for _ in range(20)))
+    assert {m.status for m in found} == {"not_found"}
+    assert len(fake.journal) - before == 1  # an alert storm on one computer: one search
+
+
 async def test_user_by_email_exact_match(
     client: HaloClient, creds: HaloCredentials, fake: FakeHalo
 ) -> None:
