@@ -66,12 +66,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         linger=settings.producer_linger,
         max_batch_bytes=OUTBOX_BATCH_BYTES,
     )
-    for table in (
-        topology.alert_state,
-        topology.configs,
-        topology.company_status,
-        topology.activity,
-    ):
+    for table in topology.tables:
         table.bind(outbox)
     runtime = Runtime(
         app=app,
