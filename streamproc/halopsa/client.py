@@ -108,7 +108,8 @@ class HaloClient(HaloClientBase):
             match = await self._search_asset(creds, serial, name)
             return match, match.asset is None
 
-        return await self.cache.lookup(creds.tenant_key, "asset", f"{name}\x00{serial}", fetch)
+        key = f"{name}\x00{serial}"
+        return await self.cache.lookup(creds.tenant_key, "asset", key, fetch, caller=creds.app_key)
 
     async def _search_asset(self, creds: HaloCredentials, serial: str, name: str) -> AssetMatch:
         params = {
@@ -146,7 +147,7 @@ class HaloClient(HaloClientBase):
             user = match_user([User.parse(r) for r in rows], email)
             return user, user is None
 
-        return await self.cache.lookup(creds.tenant_key, "user", email, fetch)
+        return await self.cache.lookup(creds.tenant_key, "user", email, fetch, caller=creds.app_key)
 
     # Tickets
 
@@ -211,7 +212,7 @@ class HaloClient(HaloClientBase):
         if lookup_first or not ticket.supplier_reference:
             async with creates.lock:
                 return await create_one(ticket, lookup_first)
-        return await creates.create(ticket, post_many, create_one)
+        return await creates.create(ticket, post_many, create_one, app=creds.app_key)
 
     async def _create_one(
         self, creds: HaloCredentials, ticket: NewTicket, *, lookup_first: bool

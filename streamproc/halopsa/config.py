@@ -59,6 +59,12 @@ class HaloCredentials:
         return instance_key(self.base_url, self.tenant)
 
     @property
+    def app_key(self) -> str:
+        """The API application on its instance (credentials included, as a digest): requests of
+        one application may be grouped or shared, never another's."""
+        return "|".join(self.token_key)
+
+    @property
     def token_key(self) -> tuple[str, str, str, str]:
         """Key under which tokens are cached: (base URL, client id, tenant, secret digest).
 

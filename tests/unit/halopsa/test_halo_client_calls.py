@@ -318,6 +318,41 @@ async def test_tickets_waiting_for_the_tenants_turn_go_in_one_request(
     assert len({t.id for t in made}) == 6 == len(fake.tickets)
 
 
+async def test_a_request_carries_one_applications_tickets_and_every_ticket_is_sent() -> None:
+    from streamproc.halopsa.creates import TenantCreates
+
+    creates, posted = TenantCreates(), []
+
+    def poster(app: str):
+        async def post_many(tickets):
+            posted.append((app, [t.supplier_reference for t in tickets]))
+            await asyncio.sleep(0.01)
+            return [
+                {"id": 100 + len(posted) * 10 + i, "supplier_reference": t.supplier_reference}
+                for i, t in enumerate(tickets)
+            ]
+
+        async def create_one(ticket, lookup):
+            records = await post_many([ticket])
+            from streamproc.halopsa.fields import Ticket
+
+            return Ticket.parse(records[0])
+
+        return post_many, create_one
+
+    calls = []
+    for n in range(8):
+        app = "a" if n % 2 else "b"
+        post_many, create_one = poster(app)
+        calls.append(creates.create(referenced(n), post_many, create_one, app=app))
+    made = await asyncio.gather(*calls)
+    assert len({t.id for t in made}) == 8  # every caller got a ticket
+    for app, refs in posted:
+        owners = {"a" if int(r.split("-")[1]) % 2 else "b" for r in refs}
+        assert owners == {app}, posted  # a request carries one application's tickets
+    assert sorted(r for _, refs in posted for r in refs) == sorted(f"ref-{n}" for n in range(8))
+
+
 async def test_a_refused_batch_is_created_one_by_one_after_a_lookup(
     client: HaloClient, creds: HaloCredentials, fake: FakeHalo
 ) -> None:
