@@ -62,12 +62,39 @@ class TopicSpec:
     compacted: bool
 
 
+# faust table names (each has a changelog topic ``<app id>-<name>-changelog``); a unit test
+# checks that build_topology declares exactly these.
+TABLES = (
+    "alert-state",
+    "integration-configs",
+    "company-status",
+    "company-activity",
+    "instance-budget",
+    "instance-job-marks",
+)
+
+
+def changelog_topic(settings: Settings, table: str) -> str:
+    """faust's name for a table's changelog topic."""
+    return f"{settings.group_id}-{table}-changelog"
+
+
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """Every topic with its Kafka name and partition count."""
-    return [
+    """Every topic with its Kafka name and partition count, changelogs included.
+
+    Changelogs are created before faust starts: a changelog that faust creates itself after the
+    consumer subscribed is missing from the group's metadata snapshot (0 partitions) until the
+    next metadata refresh, up to 5 minutes, and every write to its table fails faust's
+    co-partitioning check meanwhile (seen as a stalled instance owner in ``bench``).
+    """
+    apps = [
         TopicSpec(settings.topic(name), settings.partitions, name in COMPACTED)
         for name in ALL_TOPICS
     ]
+    changelogs = [
+        TopicSpec(changelog_topic(settings, table), settings.partitions, True) for table in TABLES
+    ]
+    return apps + changelogs
 
 
 @dataclass(frozen=True)
