@@ -57,10 +57,10 @@ def storm(
         f"{base}/config",
         {"rate_limit": limit, "rate_window": window, "create_seconds": 0.05, "retry_after": True},
     )
+    # The product's sweep interval: sweeps wait for spare budget, so they must not add to a storm.
     env = {
         "STREAMPROC_HALO_RATE_LIMIT": str(limit),
         "STREAMPROC_HALO_RATE_WINDOW": str(window),
-        "STREAMPROC_SWEEP_INTERVAL": "600",
     }
     group = run.workers()
     for _ in range(workers):
