@@ -12,6 +12,7 @@ QUICK = {
     "latency_repeats": 1,
     "scaling_tickets": 200,
     "failover_kills": 2,
+    "storm_alerts": 1000,
 }
 
 
@@ -40,6 +41,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scaling-tickets", type=int, default=600, help="alerts per 1-vs-2 worker run")
     p.add_argument("--scaling-latency", type=float, default=0.02, help="sandbox latency (s)")
     p.add_argument("--failover-kills", type=int, default=4, help="kills per row F mode")
+    p.add_argument("--storm-alerts", type=int, default=1000, help="alerts of row 7's storm")
     p.add_argument(
         "--code",
         choices=("worktree", "HEAD"),

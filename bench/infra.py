@@ -120,7 +120,13 @@ class Workers:
         self.workdir, self.code_dir = workdir, code_dir
         self.procs: list[BenchWorker] = []
 
-    def add(self, *, wait: bool = True, wrapper: list[str] | None = None) -> BenchWorker:
+    def add(
+        self,
+        *,
+        wait: bool = True,
+        wrapper: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> BenchWorker:
         n = len(self.procs)
         worker = BenchWorker(
             bootstrap=self.bootstrap,
@@ -135,6 +141,7 @@ class Workers:
                 # Halo's budget is lifted here and in the sandbox: rows measure our throughput.
                 "STREAMPROC_LOG_LEVEL": "warning",
                 "STREAMPROC_HALO_RATE_LIMIT": "1000000",
+                **(env or {}),
             },
         )
         worker.code_dir, worker.wrapper = self.code_dir, wrapper or []

@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import failover, profile, report, scenarios
+from bench import budget, failover, profile, report, scenarios
 from bench.infra import ROOT, export_head, kafka, pids_running, sandbox, workdir
 from bench.report import Row, at_least, below
 from bench.stack import Stack
@@ -77,6 +77,27 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         )
         for n in (1, 2)
     }
+    print("# rows 7, 8: alert storms against one Halo instance's budget", flush=True)
+    storm7 = budget.storm(
+        bench,
+        label="storm1",
+        companies=1,
+        alerts=args.storm_alerts,
+        computers=args.storm_alerts // 10,
+        workers=1,
+        limit=300,
+        window=30.0,
+    )
+    storm8 = budget.storm(
+        bench,
+        label="storm8",
+        companies=8,
+        alerts=160,
+        computers=80,
+        workers=2,
+        limit=40,
+        window=20.0,
+    )
     print(f"# row F: {args.failover_kills} kills per mode, 2 workers", flush=True)
     fail = failover.failover(bench, args.companies, args.failover_kills)
     rows = [
@@ -122,6 +143,25 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         Row("S 1 worker, 20 ms Halo latency", scale[1].tickets_per_s, "tickets/s"),
         Row("S 2 workers, 20 ms Halo latency", scale[2].tickets_per_s, "tickets/s"),
         Row("S ratio 2 workers / 1 worker", scale[2].tickets_per_s / scale[1].tickets_per_s, ""),
+        below(
+            "7 one-company storm: Halo requests per ticket",
+            storm7.requests_per_ticket,
+            "",
+            0.25,
+            inclusive=True,
+        ),
+        Row("7 drain at 300 requests / 30 s", storm7.drain_seconds, "s"),
+        below("7 projected drain at 300 / 5 min", storm7.projected_seconds(), "s", 180),
+        below("8 shared instance, 2 workers: 429s", storm8.rate_limited, "", 0, inclusive=True),
+        below(
+            "8 shared instance: Halo requests per ticket",
+            storm8.requests_per_ticket,
+            "",
+            0.75,
+            inclusive=True,
+        ),
+        Row("8 shared instance: drain at 40 requests / 20 s", storm8.drain_seconds, "s"),
+        below("8 shared instance: overlapping creates", storm8.overlapped, "", 0, inclusive=True),
         Row("F failover, survivor takes over: p50", med(fail.takeover_s), "s"),
         below(
             "F failover, survivor takes over: p99", max(fail.takeover_s), "s", 15, inclusive=True
@@ -170,6 +210,13 @@ def measure(bench: Stack, args: argparse.Namespace) -> tuple[list[Row], list[str
         "/health 200, same data dir",
         f"S: {args.scaling_tickets} tickets, latency fault of {args.scaling_latency}s on every "
         f"Halo instance; results {scale[1].reasons} / {scale[2].reasons}",
+        f"7: 1 company, {args.storm_alerts} alerts over {args.storm_alerts // 10} computers, one "
+        f"Halo instance allowing 300 requests per 30 s (sandbox and worker); {storm7.tickets} "
+        f"tickets, {storm7.requests} requests {storm7.by_path}; projection = drain + "
+        f"max(0, requests - 300) s",
+        f"8: 8 companies on one instance, 2 workers, 160 alerts over 80 computers, 40 requests "
+        f"per 20 s counted per instance by the sandbox, creates taking 50 ms and failing when "
+        f"they overlap; {storm8.tickets} tickets, {storm8.requests} requests {storm8.by_path}",
         f"F: 2 workers (default session timeout, static membership), 50 alerts/s over "
         f"{args.companies} companies (integration disabled); from a SIGKILL to the first result "
         f"of an event produced after it in a partition the victim held; p99 = the worst of "

@@ -10,6 +10,7 @@ from streamproc.agents import register_agents
 from streamproc.agents.batch import LaneStores
 from streamproc.engine.outbox import Outbox
 from streamproc.engine.tables import ChangelogTable, TableStore
+from streamproc.instances import register_owner
 from streamproc.runtime import Runtime
 from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
@@ -65,12 +66,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         linger=settings.producer_linger,
         max_batch_bytes=OUTBOX_BATCH_BYTES,
     )
-    for table in (
-        topology.alert_state,
-        topology.configs,
-        topology.company_status,
-        topology.activity,
-    ):
+    for table in topology.tables:
         table.bind(outbox)
     runtime = Runtime(
         app=app,
@@ -86,6 +82,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
         ),
     )
     register_agents(app, runtime)
+    register_owner(app, runtime)
     register_views(app, runtime)
     _track_readiness(app, runtime)
 

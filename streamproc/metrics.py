@@ -62,6 +62,24 @@ class Metrics:
         self.open_tickets = Gauge(
             "streamproc_open_tickets", "Open Halo tickets tracked by this worker", registry=r
         )
+        self.halo_budget_used = Gauge(
+            "streamproc_halo_budget_used",
+            "Requests counted in the rolling window of a Halo instance this worker owns",
+            ["instance"],
+            registry=r,
+        )
+        self.halo_budget_remaining = Gauge(
+            "streamproc_halo_budget_remaining",
+            "Requests left in the rolling window of a Halo instance this worker owns",
+            ["instance"],
+            registry=r,
+        )
+        self.halo_jobs_queued = Gauge(
+            "streamproc_halo_jobs_queued",
+            "Halo actions queued or running for a Halo instance this worker owns",
+            ["instance"],
+            registry=r,
+        )
         self.auth_failures = Counter(
             "streamproc_auth_failures",
             "Failed authentications on the HTTP API (realm: webhook, admin, page)",

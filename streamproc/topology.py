@@ -22,14 +22,19 @@ TICKET_RESULTS = "halopsa.ticket-results"
 ALERT_COMMANDS = "watchman.alert-commands"
 ACTIVITY_FEED = "watchman.activity-feed"
 DEAD_LETTER = "streamproc.dead-letter"
-# Internal: what the closure sweep and the Halo webhook observed about tickets (keyed by company),
-# applied by an agent so that table changes happen in the company's partition.
+# Internal: what the Halo webhook said about tickets (keyed by company), applied by the agent so
+# that table changes happen in the company's partition.
 TICKET_OBSERVATIONS = "halopsa.ticket-observations"
+# Internal: Halo work for the owner of a Halo instance (keyed by instance, core/jobs.py), and the
+# owner's replies (keyed by company).
+HALO_JOBS = "halopsa.instance-jobs"
+HALO_REPLIES = "halopsa.instance-replies"
 
 COMPACTED = frozenset({INTEGRATION_CONFIG})
 # What the worker's agent consumes, with the pipeline handler of each.
 INPUT_TOPICS = {
     INTEGRATION_CONFIG: "on_config",
+    HALO_REPLIES: "on_reply",
     TICKET_OBSERVATIONS: "on_observation",
     MANUAL_WARNINGS: "on_warning",
     ALERTS: "on_alert",
@@ -43,6 +48,8 @@ ALL_TOPICS = (
     ACTIVITY_FEED,
     DEAD_LETTER,
     TICKET_OBSERVATIONS,
+    HALO_JOBS,
+    HALO_REPLIES,
 )
 
 
@@ -55,12 +62,39 @@ class TopicSpec:
     compacted: bool
 
 
+# faust table names (each has a changelog topic ``<app id>-<name>-changelog``); a unit test
+# checks that build_topology declares exactly these.
+TABLES = (
+    "alert-state",
+    "integration-configs",
+    "company-status",
+    "company-activity",
+    "instance-budget",
+    "instance-job-marks",
+)
+
+
+def changelog_topic(settings: Settings, table: str) -> str:
+    """faust's name for a table's changelog topic."""
+    return f"{settings.group_id}-{table}-changelog"
+
+
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """Every topic with its Kafka name and partition count."""
-    return [
+    """Every topic with its Kafka name and partition count, changelogs included.
+
+    Changelogs are created before faust starts: a changelog that faust creates itself after the
+    consumer subscribed is missing from the group's metadata snapshot (0 partitions) until the
+    next metadata refresh, up to 5 minutes, and every write to its table fails faust's
+    co-partitioning check meanwhile (seen as a stalled instance owner in ``bench``).
+    """
+    apps = [
         TopicSpec(settings.topic(name), settings.partitions, name in COMPACTED)
         for name in ALL_TOPICS
     ]
+    changelogs = [
+        TopicSpec(changelog_topic(settings, table), settings.partitions, True) for table in TABLES
+    ]
+    return apps + changelogs
 
 
 @dataclass(frozen=True)
@@ -71,7 +105,10 @@ class Topology:
     - ``alert_state``: ``core.state_key(company, alert)`` → ``AlertTicketState`` JSON;
     - ``configs``: company id → ``IntegrationConfig`` JSON (fed by ``halopsa.integration-config``);
     - ``company_status``: company id → status and counters (``core.status``);
-    - ``activity``: company id → the most recent activity entries, oldest first.
+    - ``activity``: company id → the most recent activity entries, oldest first;
+    - ``instance_budget``: Halo instance → the times of its requests in the rolling window
+      (``instances/budget.py``), in the instance's job partition;
+    - ``job_marks``: job id → started, or done with its reply (``instances/owner.py``).
     """
 
     topics: dict[str, faust.TopicT]
@@ -80,10 +117,19 @@ class Topology:
     configs: faust.Table
     company_status: faust.Table
     activity: faust.Table
+    instance_budget: faust.Table
+    job_marks: faust.Table
 
     @property
     def tables(self) -> tuple[faust.Table, ...]:
-        return (self.alert_state, self.configs, self.company_status, self.activity)
+        return (
+            self.alert_state,
+            self.configs,
+            self.company_status,
+            self.activity,
+            self.instance_budget,
+            self.job_marks,
+        )
 
 
 # RocksDB opens one database per table partition. faust's defaults (three 64 MiB write buffers,
@@ -140,4 +186,6 @@ def build_topology(app: faust.App, settings: Settings) -> Topology:
         configs=_table(app, "integration-configs", settings),
         company_status=_table(app, "company-status", settings),
         activity=_table(app, "company-activity", settings),
+        instance_budget=_table(app, "instance-budget", settings),
+        job_marks=_table(app, "instance-job-marks", settings),
     )

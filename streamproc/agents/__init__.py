@@ -38,7 +38,7 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     @app.on_partitions_revoked.connect
     async def _revoked(sender: faust.App, revoked: set, **_: object) -> None:
         await dispatcher.revoke(revoked)
-        pipeline.forget_configs()
+        pipeline.forget()
 
     @app.on_rebalance_complete.connect
     async def _replay_uncommitted(sender: faust.App, **_: object) -> None:

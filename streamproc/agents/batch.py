@@ -9,10 +9,11 @@ handles the records queued for its company as one batch: the alert states and th
 status are folded in memory, the outputs of the whole batch are awaited together, and then each
 changed key is written once.
 
-Before a Halo call the batch is flushed and the pending intent written at once, and its
-changelog record awaited (:meth:`BatchedTables.put_state_now`): the intent must be durable
-before Halo can create anything under it, and it may only be written after the outputs of the
-records before it.
+Halo work leaves a lane as jobs (``core/jobs.py``), sent when the batch ends: after its outputs
+were delivered and its states, pending ticket intents among them, are in Kafka. An intent must
+be durable before Halo can create anything under it (a replayed event must find it); sending all
+of a batch's jobs together costs the batch one more round trip, not one per job (an alert storm
+of one company is one batch of hundreds).
 
 Tables are read and written in the partition of the record being handled (``current_record``),
 as faust does for the event being processed: a company's state lives in its partition.
@@ -28,6 +29,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from streamproc.agents.holds import HoldChanges, Holds
 from streamproc.contracts import TicketResult
 from streamproc.core import AlertTicketState
 from streamproc.core.status import apply_results
@@ -72,6 +74,10 @@ class Batch:
     deliveries: list[Awaitable[Any]] = field(default_factory=list)
     results: dict[bytes, list[TicketResult]] = field(default_factory=dict)  # status key →
     written: list[Awaitable[Any]] = field(default_factory=list)  # changelog records
+    holds: HoldChanges = field(default_factory=HoldChanges)
+    deferred: set[int] = field(default_factory=set)  # ids of records whose reply is awaited
+    completed: list[Any] = field(default_factory=list)  # records of earlier batches finished
+    jobs: list[Any] = field(default_factory=list)  # sent once the batch's states are in Kafka
 
 
 _current: ContextVar[Batch | None] = ContextVar("streamproc_batch", default=None)
@@ -81,8 +87,12 @@ current_record: ContextVar[Any] = ContextVar("streamproc_record", default=None)
 class BatchedTables:
     """The lane's tables as seen through the running batch (if any)."""
 
-    def __init__(self, stores: LaneStores) -> None:
+    def __init__(
+        self, stores: LaneStores, send_job: Callable[[Any], Awaitable[Any]] | None = None
+    ) -> None:
         self.stores = stores
+        self.holds = Holds()
+        self.send_job = send_job
 
     @contextlib.asynccontextmanager
     async def batch(self) -> AsyncIterator[Batch]:
@@ -94,8 +104,47 @@ class BatchedTables:
             await self.flush()
             if batch.written:
                 await asyncio.shield(asyncio.gather(*batch.written))
+            if batch.jobs:
+                assert self.send_job is not None, "a lane that sends jobs has a sender"
+                sent = [self.send_job(job) for job in batch.jobs]
+                await asyncio.shield(asyncio.gather(*sent))
+            self.holds.commit(batch.holds)
         finally:
             _current.reset(token)
+
+    # Records waiting for Halo (see holds.py).
+
+    def changes(self) -> HoldChanges:
+        """The running batch's hold changes (a lane always runs a batch)."""
+        batch = _current.get()
+        if batch is None:
+            raise RuntimeError("holds are changed only while a lane handles a record")
+        return batch.holds
+
+    def defer_current(self) -> None:
+        """The current record is finished later, when its reply comes (not acked with its
+        batch)."""
+        batch = _current.get()
+        if batch is not None:
+            batch.deferred.add(id(self._record()))
+
+    def queue_job(self, job: Any) -> None:
+        """Send ``job`` when the batch ends (its intent is then in Kafka)."""
+        batch = _current.get()
+        if batch is None:
+            raise RuntimeError("jobs are sent only while a lane handles a record")
+        batch.jobs.append(job)
+
+    def is_deferred(self, record: Any) -> bool:
+        batch = _current.get()
+        return batch is not None and id(record) in batch.deferred
+
+    def complete(self, record: Any) -> None:
+        """``record`` (of an earlier batch, deferred) is finished in this one."""
+        batch = _current.get()
+        if batch is not None:
+            batch.completed.append(record)
+            batch.deferred.discard(id(record))
 
     # Alert states (and warning marks, JSON dicts, in the same table).
 
@@ -105,14 +154,6 @@ class BatchedTables:
     def put_state(self, key: bytes, state: AlertTicketState) -> None:
         """Store an alert state that may mark events handled (written after the deliveries)."""
         self._put(self.stores.alert_state, key, state, _state_json)
-
-    async def put_state_now(self, key: bytes, state: AlertTicketState) -> None:
-        """Flush the batch, then write ``state`` and wait until its changelog record is in Kafka.
-
-        A pending intent before a Halo call: after a crash, the replayed event must find it.
-        """
-        await self.flush()
-        await self.stores.alert_state.put(self._record(), key, _state_json(state))
 
     def marks(self, key: bytes) -> Value | None:
         return self._get(self.stores.alert_state, key, _as_is)

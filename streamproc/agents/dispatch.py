@@ -148,17 +148,21 @@ class CompanyDispatcher:
             while len(batch) < self.max_batch and not lane.queue.empty():
                 batch.append(lane.queue.get_nowait())
             try:
-                await self._handle(company, batch)
+                scope = await self._handle(company, batch)
             finally:
                 current_record.set(None)
                 for record, _ in batch:
                     _forget(lane, record.tp)
                 self.queued -= len(batch)
                 self._progress.set()
+            deferred = getattr(scope, "deferred", ())
             for record, _ in batch:
-                self.acks.done(record)
+                if id(record) not in deferred:
+                    self.acks.done(record)
+            for record in getattr(scope, "completed", ()):
+                self.acks.done(record)  # waited for a Halo reply (agents/holds.py)
 
-    async def _handle(self, company: bytes, batch: list[tuple[Record, Handler]]) -> None:
+    async def _handle(self, company: bytes, batch: list[tuple[Record, Handler]]) -> Any:
         """Handle ``batch``; when it fails (an output not delivered), handle it again.
 
         Bad records never get here (they are dead-lettered); what fails is Kafka. Skipping the
@@ -168,11 +172,11 @@ class CompanyDispatcher:
         delay = 0.5
         while True:
             try:
-                async with self.batch_scope():
+                async with self.batch_scope() as scope:
                     for record, handler in batch:
                         current_record.set(record)
                         await handler(record)
-                return
+                return scope
             except Exception:
                 log.exception(
                     "company %r: a batch of %d records failed; handling it again in %.1f s",

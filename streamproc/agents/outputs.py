@@ -9,16 +9,23 @@ from streamproc import activity_log
 from streamproc.agents.batch import BatchedTables, Store, current_record
 from streamproc.contracts import dead_letter, encode
 from streamproc.core import EmitActivity, EmitCommand, EmitResult
-from streamproc.topology import ACTIVITY_FEED, ALERT_COMMANDS, DEAD_LETTER, TICKET_RESULTS
+from streamproc.topology import (
+    ACTIVITY_FEED,
+    ALERT_COMMANDS,
+    DEAD_LETTER,
+    HALO_JOBS,
+    TICKET_RESULTS,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from streamproc.agents.intake import InputRecord
+    from streamproc.core.jobs import HaloJob
     from streamproc.runtime import Runtime
 
 
-OUTPUT_TOPICS = (TICKET_RESULTS, ALERT_COMMANDS, ACTIVITY_FEED, DEAD_LETTER)
+OUTPUT_TOPICS = (TICKET_RESULTS, ALERT_COMMANDS, ACTIVITY_FEED, DEAD_LETTER, HALO_JOBS)
 
 
 class ActivityView:
@@ -63,6 +70,11 @@ class Outputs:
             delivery = self._send(ACTIVITY_FEED, entry.company_id, encode(entry))
             activity_log.append(self.activity, entry.company_id, entry.model_dump(mode="json"))
         return delivery
+
+    def send_job(self, job: HaloJob) -> Awaitable[Any]:
+        """To the owner of the job's Halo instance (the instance is the key, SPEC §9)."""
+        value = job.model_dump_json().encode()
+        return self.runtime.outbox.append(self._names[HALO_JOBS], job.instance.encode(), value)
 
     async def dead_letter(
         self, record: InputRecord, *, error: str, error_kind: str, now: datetime

@@ -7,14 +7,12 @@ one record is dead-lettered as ``processing_error`` too. The agent never crashes
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from streamproc.agents.batch import BatchedTables
-from streamproc.agents.halo_executor import HaloExecutor
+from streamproc.agents.batch import BatchedTables, current_record
 from streamproc.agents.outputs import Outputs
 from streamproc.contracts import (
     AlertEvent,
@@ -24,24 +22,24 @@ from streamproc.contracts import (
     decode_event,
 )
 from streamproc.core import (
-    Action,
-    CloseTicket,
     Decision,
     EmitActivity,
     EmitCommand,
     EmitResult,
     HaloReportsClosed,
-    OpenTicket,
     OpenWarningTicket,
-    ResolvePendingTicket,
+    WarningTicketCreated,
+    WarningTicketFailed,
     decide,
     decide_warning,
     evolve,
     evolve_warning,
     state_key,
 )
+from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
+from streamproc.core.manual import warning_key
 from streamproc.core.outputs import activity as activity_action
-from streamproc.core.status import apply_config
+from streamproc.core.status import apply_backlog, apply_config
 
 if TYPE_CHECKING:
     from streamproc.agents.intake import InputRecord
@@ -59,6 +57,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+Handler = Callable[["InputRecord"], Awaitable[None]]
+
+
 class Pipeline:
     """Per-worker handlers for each input topic; called in company lanes, one record at a time."""
 
@@ -67,12 +68,10 @@ class Pipeline:
         self.tables = runtime.topology
         self.batched = BatchedTables(runtime.stores)
         self.outputs = Outputs(runtime, self.batched)
-        self.halo = HaloExecutor(runtime)
+        self.batched.send_job = self.outputs.send_job
         self._configs: dict[str, IntegrationConfig | None] = {}
 
-    async def guarded(
-        self, record: InputRecord, handler: Callable[[InputRecord], Awaitable[None]]
-    ) -> None:
+    async def guarded(self, record: InputRecord, handler: Handler) -> None:
         """Run ``handler``; bad input or an unexpected error becomes a dead letter."""
         try:
             await handler(record)
@@ -102,28 +101,48 @@ class Pipeline:
         self._configs[company_id] = config
         return config
 
-    def forget_configs(self) -> None:
-        """Partitions changed hands: the tables may hold what other workers wrote."""
+    def forget(self) -> None:
+        """Partitions changed hands: the tables may hold what other workers wrote, and the
+        records waiting for Halo are replayed by their partitions' new owners."""
         self._configs.clear()
+        self.batched.holds.forget()
 
     async def on_alert(self, record: InputRecord) -> None:
         """A Watchman alert lifecycle event."""
         alert = decode_event(AlertEvent, record.value)
         key = state_key(alert.company_id, alert.alert.id).encode()
+        if self._parked(key, record, self.on_alert):
+            return
         config = self.config(alert.company_id)
         await self.apply(key, decide(self.batched.state(key), alert, config, now()), config)
 
     async def on_warning(self, record: InputRecord) -> None:
         """A manual warning: a ticket directly (a replayed warning event is a no-op)."""
         warning = decode_event(ManualWarning, record.value)
-        key = state_key(warning.company_id, f"\x00warning/{warning.warning.id}").encode()
-        handled = (self.batched.marks(key) or {}).get("handled_event_ids", [])
-        if warning.event_id in handled:
+        key = warning_key(warning.company_id, warning.warning.id)
+        if self._parked(key, record, self.on_warning):
+            return
+        if warning.event_id in self._handled_warnings(key):
             return  # its result was published before a crash or rebalance replayed it
         config = self.config(warning.company_id)
-        await self.apply(None, decide_warning(config, warning, now()), config)
-        handled = [*handled, warning.event_id][-RECENT_WARNING_EVENTS:]
+        decision = decide_warning(config, warning, now())
+        await self.apply(key, decision, config)
+        if not any(isinstance(a, OpenWarningTicket) for a in decision.actions):
+            self._mark_warning_handled(key, warning.event_id)
+
+    def _handled_warnings(self, key: bytes) -> list[str]:
+        return (self.batched.marks(key) or {}).get("handled_event_ids", [])
+
+    def _mark_warning_handled(self, key: bytes, event_id: str) -> None:
+        handled = [*self._handled_warnings(key), event_id][-RECENT_WARNING_EVENTS:]
         self.batched.put_marks(key, {"handled_event_ids": handled})
+
+    def _parked(self, key: bytes, record: InputRecord, handler: Handler) -> bool:
+        """Park ``record`` behind its alert's outstanding Halo job (see holds.py)."""
+        if self.batched.holds.park(key, record, handler, self.batched.changes()):
+            self.batched.defer_current()
+            return True
+        return False
 
     async def on_config(self, record: InputRecord) -> None:
         """A saved (or removed: tombstone) integration config for the key's company."""
@@ -151,27 +170,91 @@ class Pipeline:
         await self.batched.delivered(self.outputs.emit(entry))
 
     async def on_observation(self, record: InputRecord) -> None:
-        """The sweep or a webhook saw a ticket change in Halo: apply it to the alert's state."""
+        """A webhook said a ticket changed: its instance's owner reads it (a job)."""
         obs = _observation(record)
-        await self.batched.flush()  # the lookup below reads the tables themselves
         company = obs["company_id"]
         config = self.config(company)
         if config is None:
             return
         ticket_id = int(obs["halo_ticket_id"])
+        event_id = f"obs-{record.partition}-{record.offset}"
         key = self._state_key_for(company, obs.get("alert_id"), ticket_id)
         if key is None:
             return  # not one of our tickets (or no longer tracked)
+        if obs.get("how"):  # said closed by someone who read it (older workers' sweep)
+            outcome = HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how=obs["how"])
+            await self._apply_outcome(key, outcome, config)
+            return
         state = self.batched.state(key)
         assert state is not None, "_state_key_for found it"
-        event_id = f"obs-{record.partition}-{record.offset}"
-        if obs.get("how"):
-            outcome = HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how=obs["how"])
-        else:  # a webhook hint: Halo is the truth
-            outcome = await self.halo.observe(config, ticket_id, event_id)
-            if outcome is None:
+        action = ObserveTicket(
+            company_id=company, alert_id=state.alert_id, halo_ticket_id=ticket_id, event_id=event_id
+        )
+        self._send_job(key, action, config, hold=False)
+
+    async def on_reply(self, record: InputRecord) -> None:
+        """The owner of the company's Halo instance answered a job, or has news."""
+        reply = decode_event(HaloReply, record.value)
+        company = reply.company_id
+        config = self.config(company)
+        if reply.notice is not None:
+            await self._notice(company, reply, record)
+        if reply.backlog is not None:
+            key = company.encode()
+            self.batched.put_status(key, apply_backlog(self.batched.status(key), reply.backlog))
+        if reply.outcome is None or reply.subject is None:
+            return
+        key = reply.subject.encode()
+        # Released before the outcome is applied: what it decides may hold the alert again.
+        hold = self.batched.holds.release(key, self.batched.changes(), reply.job_id)
+        await self._apply_outcome(key, reply.outcome, config)
+        if hold is not None:
+            self.batched.complete(hold.record)
+            await self._unpark(key, hold.parked)
+
+    async def _apply_outcome(
+        self, key: bytes, outcome: Any, config: IntegrationConfig | None
+    ) -> None:
+        if isinstance(outcome, WarningTicketCreated | WarningTicketFailed):
+            if outcome.event_id in self._handled_warnings(key):
+                return  # a replayed job's second reply
+            await self.apply(key, evolve_warning(outcome, now()), config)
+            self._mark_warning_handled(key, outcome.event_id)
+            return
+        state = self.batched.state(key)
+        if state is not None:
+            await self.apply(key, evolve(state, outcome, now()), config)
+
+    async def _unpark(self, key: bytes, parked: list[tuple[Any, Handler]]) -> None:
+        """Handle the records that waited for ``key``'s reply, in order, until one waits again."""
+        changes = self.batched.changes()
+        for i, (record, handler) in enumerate(parked):
+            hold = self.batched.holds.get(key, changes)
+            if hold is not None:  # a parked record sent a job of its own: the rest wait for it
+                hold.parked.extend(parked[i:])
                 return
-        await self.apply(key, evolve(state, outcome, now()), config)
+            previous = current_record.get()
+            current_record.set(record)
+            try:
+                await self.guarded(record, handler)
+                if not self.batched.is_deferred(record):
+                    self.batched.complete(record)
+            finally:
+                current_record.set(previous)
+
+    async def _notice(self, company: str, reply: HaloReply, record: InputRecord) -> None:
+        notice = reply.notice
+        assert notice is not None
+        entry = activity_action(
+            notice.level,
+            notice.kind,
+            notice.message,
+            company_id=company,
+            event_id=f"notice-{record.partition}-{record.offset}",
+            now=now(),
+            alert_id=notice.alert_id,
+        )
+        await self.batched.delivered(self.outputs.emit(entry))
 
     def _state_key_for(self, company: str, alert_id: str | None, ticket: int) -> bytes | None:
         if alert_id:
@@ -186,95 +269,40 @@ class Pipeline:
     async def apply(
         self, key: bytes | None, decision: Decision, config: IntegrationConfig | None
     ) -> None:
-        """Carry out a decision: its outputs, its Halo actions (evolving on outcomes), its state.
+        """Carry out a decision: its outputs, its state, and its Halo work (a job).
 
-        Halo actions run after the state (a pending intent) is written: a redelivered event must
-        find the intent. A decision with outputs only leaves its state (which marks the event
-        handled) to the lane's batch, which writes it after the outputs were delivered.
+        The lane's batch writes the state (a pending intent, or what marks the event handled)
+        after the outputs were delivered, and sends the jobs once the states are in Kafka: a
+        redelivered event must find its intent.
         """
-        state = decision.state
-        halo_first = any(not isinstance(a, EMITS) for a in decision.actions)
-        if halo_first:
-            if key is not None and state is not None:
-                await self.batched.put_state_now(key, state)
-            else:
-                await self.batched.flush()
-            for action in decision.actions:
-                await self._execute(key, action, config)
-            return
         for action in decision.actions:
-            await self.batched.delivered(self.outputs.emit(action))
-        if key is not None and state is not None:
-            self.batched.put_state(key, state)
+            if isinstance(action, EMITS):
+                await self.batched.delivered(self.outputs.emit(action))
+            elif config is None:
+                log.warning("no config to send %s for %r: dropped", action.kind, key)
+            else:
+                self._send_job(key, action, config)
+        if key is not None and decision.state is not None:
+            self.batched.put_state(key, decision.state)
 
-    async def _execute(
-        self, key: bytes | None, action: Action, config: IntegrationConfig | None
+    def _send_job(
+        self, key: bytes | None, action: JobAction, config: IntegrationConfig, *, hold: bool = True
     ) -> None:
-        if isinstance(action, EMITS):
-            await self.batched.delivered(self.outputs.emit(action))
-            return
-        assert config is not None, "the core asks for Halo actions only with a usable config"
-        if isinstance(action, OpenWarningTicket):
-            warning_outcome = await self.retrying(action, config)
-            await self.apply(None, evolve_warning(warning_outcome, now()), config)
-            return
-        assert key is not None
-        outcome = await self.retrying(action, config)
-        latest = self.batched.state(key)
-        assert latest is not None, "apply wrote the state before its Halo actions"
-        await self.apply(key, evolve(latest, outcome, now()), config)
-
-    async def retrying(self, action: HaloAction, config: IntegrationConfig) -> Any:
-        """Run a Halo action; while Halo is unavailable or rate limited, wait and try again.
-
-        Retrying here blocks only this company's lane (other companies go on), keeps the order of
-        its records, and makes the record's one result the final one. A create retried after an
-        ambiguous failure first looks the ticket up by its intent key. After
-        ``halo_retry_window`` seconds the failure is reported as it is.
-        """
-        settings = self.runtime.settings
-        deadline = asyncio.get_running_loop().time() + settings.halo_retry_window
-        delay, announced = 1.0, False
-        while True:
-            outcome = await self._run_halo(action, config)
-            retriable = getattr(outcome, "retriable", False)
-            if not retriable or asyncio.get_running_loop().time() + delay > deadline:
-                return outcome
-            if not announced:
-                announced = True
-                await self._announce_retry(action, outcome)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, settings.halo_retry_max_delay)
-            if isinstance(action, OpenTicket):
-                action = ResolvePendingTicket(**action.model_dump(exclude={"kind"}))
-            config = self.config(action.company_id) or config
-
-    async def _run_halo(self, action: HaloAction, config: IntegrationConfig) -> Any:
-        if isinstance(action, OpenWarningTicket):
-            return await self.halo.open_warning_ticket(action, config)
-        if isinstance(action, CloseTicket):
-            return await self.halo.close_ticket(action, config)
-        return await self.halo.open_ticket(action, config)
-
-    async def _announce_retry(self, action: HaloAction, outcome: Any) -> None:
-        """One warning per outage episode, so the administrator sees why tickets are late."""
-        text = (
-            f"HaloPSA did not answer ({outcome.reason}): {outcome.message} The ticket will be"
-            " created or closed as soon as HaloPSA is reachable again; nothing is lost."
-        )
-        entry = activity_action(
-            "warning",
-            "halo_retrying",
-            text,
+        """Send ``action`` to the owner of the company's Halo instance; the record waits for
+        the reply (``hold``)."""
+        job = HaloJob(
+            job_id=job_id(action),
             company_id=action.company_id,
-            event_id=action.event_id,
-            now=now(),
-            alert_id=getattr(action, "alert_id", None),
+            config=config,
+            action=action,
+            subject=None if key is None else key.decode(),
+            at=now(),
         )
-        await self.batched.delivered(self.outputs.emit(entry))
-
-
-HaloAction = OpenTicket | ResolvePendingTicket | CloseTicket | OpenWarningTicket
+        self.batched.queue_job(job)
+        if hold and key is not None:
+            changes = self.batched.changes()
+            self.batched.holds.hold(key, current_record.get(), changes, job.job_id)
+            self.batched.defer_current()
 
 
 def _observation(record: InputRecord) -> dict[str, Any]:

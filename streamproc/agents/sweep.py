@@ -1,20 +1,22 @@
-"""Closure detection: a timer sweeps the open tickets of the partitions this worker owns.
+"""Closure detection, company side: tell each Halo instance's owner which tickets to watch.
 
-Batched reads (one request per ≤ 100 open tickets per company, inside the tenant's rate budget).
-What it finds closed, deleted or merged is published as an observation keyed by company, so the
-state change happens in the company's partition like every other change.
+Every ``STREAMPROC_SWEEP_INTERVAL`` each worker sends, per company of its partitions with open
+tickets, a :class:`~streamproc.core.jobs.WatchTickets` job to the owner of the company's Halo
+instance. The owner reads them in requests of up to 100 tickets across companies, on spare
+budget only (``instances/owner.py``), and replies for those Halo closed, deleted or merged; the
+reply is applied in the company's partition like every other change. A company whose Halo sends
+webhooks has its tickets checked ten times less often: webhooks say when a ticket changes.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import time
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from streamproc.halopsa import HaloError, TicketState
-from streamproc.secretbox import SecretUnreadableError
-from streamproc.topology import TICKET_OBSERVATIONS
+from streamproc.agents.pipeline import now
+from streamproc.core.jobs import HaloJob, WatchTickets, job_id
 
 if TYPE_CHECKING:
     from streamproc.agents.pipeline import Pipeline
@@ -22,9 +24,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WEBHOOK_SLOWDOWN = 10
+
 
 class Sweeper:
-    """Finds tickets closed in Halo (by a technician) for alerts we still hold open."""
+    """Finds the open tickets of the companies this worker owns and has them watched."""
 
     def __init__(self, runtime: Runtime, pipeline: Pipeline) -> None:
         self.runtime = runtime
@@ -39,39 +43,27 @@ class Sweeper:
         return found
 
     async def sweep(self) -> None:
-        """One pass over every company with open tickets; errors are logged, never raised."""
+        """One watch job per company with open tickets; errors are logged, never raised."""
         if not self.runtime.joined or self.runtime.app.rebalancing:
             return
         open_by_company = self.open_tickets()
         self.runtime.metrics.open_tickets.set(sum(map(len, open_by_company.values())))
+        interval = self.runtime.settings.sweep_interval
         for company, tickets in open_by_company.items():
-            try:
-                await self._sweep_company(company, tickets)
-            except (HaloError, SecretUnreadableError) as exc:
-                log.warning("closure sweep for company %s failed: %s", company, exc)
-
-    async def _sweep_company(self, company: str, tickets: dict[int, str]) -> None:
-        config = self.pipeline.config(company)
-        if config is None or not config.enabled:
-            return
-        creds = self.pipeline.halo.credentials(config)
-        states = await self.runtime.halo.ticket_states(creds, sorted(tickets))
-        for ticket_id, state in states.items():
-            if state is TicketState.OPEN:
+            config = self.pipeline.config(company)
+            if config is None or not config.enabled:
                 continue
-            how = "deleted" if state is TicketState.MISSING else "closed"
-            await self._publish(company, tickets[ticket_id], ticket_id, how)
-
-    async def _publish(self, company: str, alert_id: str, ticket_id: int, how: str) -> None:
-        from streamproc.agents.pipeline import now
-
-        obs = {
-            "company_id": company,
-            "alert_id": alert_id,
-            "halo_ticket_id": ticket_id,
-            "how": how,
-            "source": "sweep",
-            "observed_at": now().isoformat(),
-        }
-        topic = self.runtime.topic(TICKET_OBSERVATIONS)
-        await topic.send(key=company.encode(), value=json.dumps(obs).encode())
+            slower = WEBHOOK_SLOWDOWN if config.webhook_password_hash else 1
+            action = WatchTickets(
+                company_id=company,
+                tickets=tickets,
+                every_seconds=interval * slower,
+                event_id=f"watch-{company}-{int(time.time())}",
+            )
+            job = HaloJob(
+                job_id=job_id(action), company_id=company, config=config, action=action, at=now()
+            )
+            try:
+                await self.pipeline.outputs.send_job(job)
+            except Exception as exc:  # the next pass sends it again
+                log.warning("watch job for company %s not sent: %s", company, exc)

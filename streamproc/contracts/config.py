@@ -18,6 +18,17 @@ Url = Annotated[
 ]
 
 
+def instance_key(base_url: str, tenant: str | None) -> str:
+    """The Halo instance a base URL and tenant name: budgets, create order, caches are its.
+
+    Halo counts its rate limit per instance (SPEC §9), whichever API application calls it.
+    """
+    base = base_url.strip().rstrip("/")
+    if base.lower().endswith("/api"):
+        base = base[:-4]
+    return f"{base.lower()}|{(tenant or '').strip()}"
+
+
 class IntegrationConfig(InputModel):
     """How one company's alerts become tickets in its HaloPSA instance."""
 
@@ -55,3 +66,8 @@ class IntegrationConfig(InputModel):
         " revokes them all.",
     )
     updated_at: Timestamp = Field(description="When this configuration was saved.")
+
+    @property
+    def instance(self) -> str:
+        """The Halo instance this company's tickets go to (see :func:`instance_key`)."""
+        return instance_key(self.base_url, self.tenant)

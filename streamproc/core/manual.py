@@ -15,7 +15,12 @@ from streamproc.core import outputs
 from streamproc.core.actions import Action, OpenWarningTicket, WarningOutcome, WarningTicketCreated
 from streamproc.core.decision import Decision, skip_message
 from streamproc.core.lifecycle import config_problem
-from streamproc.core.state import INTENT_PREFIX
+from streamproc.core.state import INTENT_PREFIX, state_key
+
+
+def warning_key(company_id: str, warning_id: str) -> bytes:
+    """The table key under which a manual warning's handled event ids are kept."""
+    return state_key(company_id, f"\x00warning/{warning_id}").encode()
 
 
 def warning_intent_key(company_id: str, warning_id: str) -> str:

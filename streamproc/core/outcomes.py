@@ -117,8 +117,8 @@ def _command(state: AlertTicketState, verb: Verb, reason: str, now: datetime) ->
 
 
 def _stale(state: AlertTicketState, outcome: Outcome, now: datetime) -> Decision:
-    if not isinstance(outcome, TicketCreated):
-        return Decision(state, (), ("stale_outcome",))
+    if not isinstance(outcome, TicketCreated) or outcome.halo_ticket_id == state.halo_ticket_id:
+        return Decision(state, (), ("stale_outcome",))  # a repeated reply: nothing new
     text = (
         f"Halo ticket #{outcome.halo_ticket_id} was created for alert {state.alert_id!r} after"
         " the alert's ticket state had moved on. Check Halo for a duplicate ticket and close it."

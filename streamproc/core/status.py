@@ -7,6 +7,8 @@ The status is a plain JSON-able dict kept in the ``company-status`` table:
 ``last_success``     time of the latest created/closed ticket, or None
 ``counters``         ``{created, closed, failed, skipped: {reason: n}}``
 ``events_consumed``  input events handled (results published)
+``halo_backlog``     ``{queued, drain_seconds}`` while the Halo instance's budget is the
+                     bottleneck, else absent or None
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def empty_status() -> Status:
         "last_success": None,
         "counters": {"created": 0, "closed": 0, "failed": 0, "skipped": {}},
         "events_consumed": 0,
+        "halo_backlog": None,
     }
 
 
@@ -70,4 +73,19 @@ def apply_config(status: Status | None, config: IntegrationConfig | None) -> Sta
         new["state"] = "disabled"
     else:
         new["state"] = "active"  # a saved config was just tested against Halo; last_error stays
+    return new
+
+
+def apply_backlog(status: Status | None, backlog: Any) -> Status:
+    """The status with the company's Halo instance backlog (``None`` once it has drained).
+
+    ``backlog`` is a :class:`~streamproc.core.jobs.Backlog`: actions queued for the instance and
+    the seconds its rate budget needs to work through them.
+    """
+    new = {**(status or empty_status())}
+    new["halo_backlog"] = (
+        None
+        if backlog.queued == 0
+        else {"queued": backlog.queued, "drain_seconds": round(backlog.drain_seconds)}
+    )
     return new

@@ -35,7 +35,10 @@ async def _json(ctx: Ctx, default: Any = None) -> Any:
 
 async def info(ctx: Ctx) -> web.Response:
     t = ctx.tenant
-    usage = {c: t.limiter.usage(c, t.config.rate_window) for c in t.world.apps}
+    if t.config.rate_limit_per == "instance":
+        usage = {"instance": t.limiter.usage("instance", t.config.rate_window)}
+    else:
+        usage = {c: t.limiter.usage(c, t.config.rate_window) for c in t.world.apps}
     return ok(
         {
             "tenant": t.name,
@@ -43,6 +46,7 @@ async def info(ctx: Ctx) -> web.Response:
             "rate_usage": usage,
             "tickets": len(t.world.tickets),
             "faults": len(t.faults.faults),
+            "overlapped_creates": t.overlapped_creates,
         }
     )
 

@@ -126,7 +126,8 @@ async def _api(ctx: Ctx, route: Route | None, rest: str, lower: str, known: bool
     drop = False
     lost = None
     cfg = ctx.config
-    wait = tenant.limiter.hit(client_id, cfg.rate_limit, cfg.rate_window) if client_id else None
+    budget_key = "instance" if cfg.rate_limit_per == "instance" else client_id
+    wait = tenant.limiter.hit(budget_key, cfg.rate_limit, cfg.rate_window) if client_id else None
     if wait is not None:
         resp = _rate_limited(ctx, wait)
     else:
@@ -142,7 +143,12 @@ async def _api(ctx: Ctx, route: Route | None, rest: str, lower: str, known: bool
                 else:
                     resp = _fault_response(ctx, fault.kind, fault.status)
     if resp is None and not drop:
-        resp = await _handle(ctx, route, lower, known)
+        if request.method == "POST" and lower == "/api/tickets":
+            resp, overlapped = await _create(ctx, route, lower, known)
+            if overlapped:
+                applied.append("overlapping_create")
+        else:
+            resp = await _handle(ctx, route, lower, known)
         if lost is not None:
             if lost.status:
                 resp = web.Response(status=lost.status, text="Bad Gateway")
@@ -163,6 +169,29 @@ async def _api(ctx: Ctx, route: Route | None, rest: str, lower: str, known: bool
             request.transport.abort()
         return web.Response(status=502)
     return resp
+
+
+OVERLAP_MESSAGE = (
+    "An error occurred while assigning the ticket number: another ticket is being created."
+)
+
+
+async def _create(
+    ctx: Ctx, route: Route | None, lower: str, known: bool
+) -> tuple[web.Response, bool]:
+    """A ticket create (or update) taking ``create_seconds``; one arriving while another runs
+    on the instance fails as Halo's ticket numbering does (when configured to)."""
+    tenant, cfg = ctx.tenant, ctx.config
+    if tenant.creating and cfg.overlapping_creates == "fail":
+        tenant.overlapped_creates += 1
+        return web.Response(status=500, text=OVERLAP_MESSAGE), True
+    tenant.creating += 1
+    try:
+        if cfg.create_seconds:
+            await asyncio.sleep(cfg.create_seconds)
+        return await _handle(ctx, route, lower, known), False
+    finally:
+        tenant.creating -= 1
 
 
 async def _identify(ctx: Ctx, route: Route | None) -> str | None:

@@ -19,8 +19,21 @@ class SandboxConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    rate_limit: int = Field(300, ge=1, description="requests per rolling window per client id")
+    rate_limit: int = Field(300, ge=1, description="requests per rolling window")
     rate_window: float = Field(300.0, gt=0, description="rolling window length, seconds")
+    rate_limit_per: Literal["instance", "client"] = Field(
+        "instance",
+        description="what the limit counts: every request to the instance (as Halo does), or"
+        " each API application's own",
+    )
+    create_seconds: float = Field(
+        0.0, ge=0, description="how long a ticket create takes (overlaps happen in it)"
+    )
+    overlapping_creates: Literal["fail", "allow"] = Field(
+        "fail",
+        description="a create arriving while another runs fails (Halo numbers tickets with a"
+        " race: halopsa-api.md §2.8)",
+    )
     retry_after: bool = Field(False, description="send Retry-After on 429 (unconfirmed)")
     token_lifetime: float = Field(3600.0, gt=0, description="seconds until a token expires")
     error_shape: ErrorShape = Field("text", description="shape of 400 bodies")

@@ -47,6 +47,8 @@ class Tenant:
     faults: FaultBook = field(init=False)
     journal: deque[dict[str, Any]] = field(init=False)
     journal_seq: int = 0
+    creating: int = 0  # ticket creates in progress
+    overlapped_creates: int = 0  # creates refused because another was in progress
 
     def __post_init__(self) -> None:
         self.reset()

@@ -12,6 +12,7 @@ from streamproc.halopsa.cache import LookupCache
 from streamproc.halopsa.config import HaloClientConfig, HaloCredentials
 from streamproc.halopsa.creates import TenantCreates
 from streamproc.halopsa.errors import HaloError, HaloPermissionError
+from streamproc.halopsa.limiter import SlidingWindowLimiter
 from streamproc.halopsa.stats import Observer, RequestStats
 from streamproc.halopsa.transport import Response, Transport
 
@@ -47,6 +48,10 @@ class HaloClientBase:
     async def close(self) -> None:
         """Close the HTTP session if the client created it."""
         await self._transport.close()
+
+    def budget(self, instance: str) -> SlidingWindowLimiter:
+        """The rate budget of a Halo instance (``HaloCredentials.tenant_key``)."""
+        return self._transport.limiters.get(instance)
 
     def limiter_wait_seconds(self) -> dict[str, float]:
         """Seconds spent waiting for rate budget so far, per tenant key (for metrics)."""

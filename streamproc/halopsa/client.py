@@ -7,7 +7,6 @@ from typing import Any
 
 from streamproc.halopsa import fields as f
 from streamproc.halopsa._base import PAGE, HaloClientBase, action_body, last_object
-from streamproc.halopsa.cache import MISS
 from streamproc.halopsa.config import HaloCredentials
 from streamproc.halopsa.creates import TenantCreates
 from streamproc.halopsa.errors import HaloError, HaloNotFoundError
@@ -104,10 +103,15 @@ class HaloClient(HaloClientBase):
         (and for the match when it came without its users); the result is cached per tenant.
         """
         name = field_name or self.config.serial_field_name
-        cache_key = f"{name}\x00{serial}"
-        cached = self.cache.get(creds.tenant_key, "asset", cache_key)
-        if cached is not MISS:
-            return cached
+
+        async def fetch() -> tuple[AssetMatch, bool]:
+            match = await self._search_asset(creds, serial, name)
+            return match, match.asset is None
+
+        key = f"{name}\x00{serial}"
+        return await self.cache.lookup(creds.tenant_key, "asset", key, fetch, caller=creds.app_key)
+
+    async def _search_asset(self, creds: HaloCredentials, serial: str, name: str) -> AssetMatch:
         params = {
             "search": serial.strip(),
             "includeassetfields": "true",
@@ -123,7 +127,6 @@ class HaloClient(HaloClientBase):
         if match.asset is not None and not match.asset.has_users_list:
             asset = Asset.parse(await self._object(creds, f"/api/Asset/{match.asset.id}"))
             match = AssetMatch("matched", serial, name, asset, match.duplicates)
-        self.cache.put(creds.tenant_key, "asset", cache_key, match, negative=match.asset is None)
         return match
 
     async def _full_assets(self, creds: HaloCredentials, rows: Iterable[Asset]) -> dict[int, Asset]:
@@ -137,14 +140,14 @@ class HaloClient(HaloClientBase):
 
     async def find_user_by_email(self, creds: HaloCredentials, email: str) -> User | None:
         """The user whose email address equals `email` (case-insensitive), cached per tenant."""
-        cached = self.cache.get(creds.tenant_key, "user", email)
-        if cached is not MISS:
-            return cached
-        params = {"search": email.strip(), "page_size": "50", **PAGE}
-        users = [User.parse(r) for r in await self._rows(creds, "/api/Users", f.USERS, params)]
-        user = match_user(users, email)
-        self.cache.put(creds.tenant_key, "user", email, user, negative=user is None)
-        return user
+
+        async def fetch() -> tuple[User | None, bool]:
+            params = {"search": email.strip(), "page_size": "50", **PAGE}
+            rows = await self._rows(creds, "/api/Users", f.USERS, params)
+            user = match_user([User.parse(r) for r in rows], email)
+            return user, user is None
+
+        return await self.cache.lookup(creds.tenant_key, "user", email, fetch, caller=creds.app_key)
 
     # Tickets
 
@@ -209,7 +212,7 @@ class HaloClient(HaloClientBase):
         if lookup_first or not ticket.supplier_reference:
             async with creates.lock:
                 return await create_one(ticket, lookup_first)
-        return await creates.create(ticket, post_many, create_one)
+        return await creates.create(ticket, post_many, create_one, app=creds.app_key)
 
     async def _create_one(
         self, creds: HaloCredentials, ticket: NewTicket, *, lookup_first: bool

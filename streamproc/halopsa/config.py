@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from streamproc.contracts.config import instance_key
+
 
 @dataclass(frozen=True)
 class HaloCredentials:
@@ -54,7 +56,13 @@ class HaloCredentials:
 
         Halo's limit is per instance, so two applications on the same instance share one budget.
         """
-        return f"{self.base_url.lower()}|{self.tenant or ''}"
+        return instance_key(self.base_url, self.tenant)
+
+    @property
+    def app_key(self) -> str:
+        """The API application on its instance (credentials included, as a digest): requests of
+        one application may be grouped or shared, never another's."""
+        return "|".join(self.token_key)
 
     @property
     def token_key(self) -> tuple[str, str, str, str]:

@@ -25,7 +25,7 @@ from streamproc.halopsa.errors import HaloError, HaloUnavailableError
 from streamproc.halopsa.fields import Ticket
 from streamproc.halopsa.models import NewTicket
 
-MAX_PER_REQUEST = 20
+MAX_PER_REQUEST = 100
 
 PostMany = Callable[[Sequence[NewTicket]], Awaitable[list[dict[str, Any]]]]
 CreateOne = Callable[[NewTicket, bool], Awaitable[Ticket]]  # (ticket, look it up first)
@@ -34,6 +34,9 @@ CreateOne = Callable[[NewTicket, bool], Awaitable[Ticket]]  # (ticket, look it u
 @dataclass
 class _Waiting:
     ticket: NewTicket
+    app: str  # the API application posting it: a request carries one application's tickets
+    post_many: PostMany
+    create_one: CreateOne
     result: asyncio.Future[Ticket] = field(default_factory=lambda: _future())
 
 
@@ -51,23 +54,26 @@ class TenantCreates:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     queue: list[_Waiting] = field(default_factory=list)
 
-    async def create(self, ticket: NewTicket, post_many: PostMany, create_one: CreateOne) -> Ticket:
+    async def create(
+        self, ticket: NewTicket, post_many: PostMany, create_one: CreateOne, *, app: str = ""
+    ) -> Ticket:
         """Create ``ticket`` with the tickets queued beside it (all need a supplier reference).
 
         ``post_many`` posts several tickets and returns Halo's records; ``create_one`` creates one
         ticket, first looking it up by its reference when asked (the fallback after a refused
-        batch).
+        batch). Tickets of other API applications (``app``) on the same instance wait for their
+        own request: one create at a time per instance, one application's tickets per request.
         """
-        me = _Waiting(ticket)
+        me = _Waiting(ticket, app, post_many, create_one)
         self.queue.append(me)
         try:
-            async with self.lock:
-                if not me.result.done():
-                    batch, self.queue[:] = (
-                        self.queue[:MAX_PER_REQUEST],
-                        self.queue[MAX_PER_REQUEST:],
-                    )
-                    await _send(batch, post_many, create_one)
+            while not me.result.done():  # a turn may carry another application's tickets
+                async with self.lock:
+                    if not me.result.done():
+                        head = self.queue[0]
+                        batch = [w for w in self.queue if w.app == head.app][:MAX_PER_REQUEST]
+                        self.queue[:] = [w for w in self.queue if w not in batch]
+                        await _send(batch, head.post_many, head.create_one)
         except asyncio.CancelledError:
             if me in self.queue:
                 self.queue.remove(me)  # not sent: nothing was created for it

@@ -29,6 +29,7 @@ class SlidingWindowLimiter:
         self._turn = asyncio.Lock()
         self._changed = asyncio.Event()
         self.waited_seconds = 0.0
+        self.waiting = 0  # callers waiting for a slot
 
     def pause(self, seconds: float) -> None:
         """Send nothing for `seconds` (after Halo answered 429)."""
@@ -49,12 +50,16 @@ class SlidingWindowLimiter:
     async def acquire(self) -> float:
         """Wait for a slot and take it; return the seconds spent waiting."""
         started = time.monotonic()
-        async with self._turn:
-            while (delay := self._delay(time.monotonic())) != 0.0:
-                self._changed.clear()
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), delay)
-            self._in_flight += 1
+        self.waiting += 1
+        try:
+            async with self._turn:
+                while (delay := self._delay(time.monotonic())) != 0.0:
+                    self._changed.clear()
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), delay)
+                self._in_flight += 1
+        finally:
+            self.waiting -= 1
         waited = time.monotonic() - started
         self.waited_seconds += waited
         return waited
@@ -63,6 +68,30 @@ class SlidingWindowLimiter:
         """Mark one in-flight request as answered (or failed)."""
         self._in_flight -= 1
         self._done.append(time.monotonic())
+        self._changed.set()
+
+    def used(self) -> int:
+        """Requests counted in the current window (in flight included)."""
+        self._delay(time.monotonic())  # drops what left the window
+        return self._in_flight + len(self._done)
+
+    def spare(self, share: float) -> bool:
+        """True when nobody waits and less than ``share`` of the budget is used: room for
+        work that can wait (the closure sweep)."""
+        return self.waiting == 0 and self.used() < share * self.limit
+
+    def sent_at(self) -> list[float]:
+        """Wall-clock times of the requests in the window (in flight: now), to persist."""
+        mono, wall = time.monotonic(), time.time()
+        self._delay(mono)
+        return [wall - (mono - t) for t in self._done] + [wall] * self._in_flight
+
+    def seed(self, sent_at: list[float]) -> None:
+        """Start from the requests the instance's owners sent in the window (``sent_at``:
+        wall-clock times, as :meth:`sent_at` gave them), instead of from what this process
+        remembers: ownership moved, and the record is the whole truth."""
+        mono, wall = time.monotonic(), time.time()
+        self._done = deque(sorted(mono - (wall - t) for t in sent_at if wall - t < self.window))
         self._changed.set()
 
     @asynccontextmanager

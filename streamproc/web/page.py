@@ -91,6 +91,18 @@ def _access_section(access: Access, config: IntegrationConfig | None) -> str:
     return "".join(parts)
 
 
+def _backlog_line(backlog: Any) -> str:
+    """While Halo's rate limit is the bottleneck: how much waits and for how long."""
+    if not isinstance(backlog, dict) or not backlog.get("queued"):
+        return ""
+    minutes = max(1, round(float(backlog.get("drain_seconds") or 0) / 60))
+    return (
+        f'<div class="backlog" id="backlog">Halo\'s rate limit is the bottleneck:'
+        f" {e(backlog['queued'])} actions queued for this Halo instance, about {minutes} min to"
+        " work through. Nothing is lost.</div>"
+    )
+
+
 def _state_section(status: dict[str, Any]) -> str:
     state = status.get("state") if status.get("state") in STATE_LABELS else "error"
     err = status.get("last_error") if isinstance(status.get("last_error"), dict) else None
@@ -99,6 +111,7 @@ def _state_section(status: dict[str, Any]) -> str:
         f'<span class="badge">{e(STATE_LABELS[state])}</span>',
         "<div><h2>Integration status</h2>",
         f'<div class="muted">Last success: {e(status.get("last_success") or "never")}</div>',
+        _backlog_line(status.get("halo_backlog")),
         "</div></section>",
     ]
     if err:

@@ -128,20 +128,32 @@ async def test_an_undelivered_output_keeps_the_state_unwritten() -> None:
     assert t.stores.alert_state.data == {}  # the record is replayed, its result sent again
 
 
-async def test_a_pending_intent_follows_the_earlier_records_and_is_durable_before_returning():
+async def test_jobs_are_sent_once_the_batch_states_are_in_kafka() -> None:
     t = tables(immediate=False)
+    sent: list[str] = []
+
+    async def send(job: str) -> None:
+        sent.append(job)
+
+    t.send_job = send
     delivery = asyncio.get_running_loop().create_future()
     delivery.set_result(None)
-    async with t.batch():
-        await t.delivered(delivery)
-        t.put_state(b"c1/a1", state(recent_event_ids=("e1",)))
-        writing = asyncio.create_task(t.put_state_now(b"c1/a2", state("a2", status="pending")))
-        await asyncio.sleep(0.01)
-        assert t.stores.alert_state.puts == [b"c1/a1", b"c1/a2"]  # in this order
-        assert not writing.done(), "returns only once the intent's changelog record arrived"
-        t.stores.alert_state.arrive()
-        await writing
-    assert t.state(b"c1/a2").status == "pending"
+
+    async def one_batch() -> None:
+        async with t.batch():
+            await t.delivered(delivery)
+            t.put_state(b"c1/a1", state(status="pending", intent_key="wm-1"))
+            t.queue_job("open a1")
+            t.put_state(b"c1/a2", state("a2", status="pending", intent_key="wm-2"))
+            t.queue_job("open a2")
+
+    running = asyncio.create_task(one_batch())
+    await asyncio.sleep(0.01)
+    assert t.stores.alert_state.puts == [b"c1/a1", b"c1/a2"]  # the intents are written
+    assert sent == [], "no job before its intent is in Kafka"
+    t.stores.alert_state.arrive()
+    await running
+    assert sent == ["open a1", "open a2"]
 
 
 async def test_without_a_batch_writes_are_immediate() -> None:

@@ -52,3 +52,13 @@ def test_the_status_it_was_given_is_not_changed() -> None:
     before = empty_status()
     apply_results(before, [result("skipped", "muted"), result("created", "ticket_created")])
     assert before == empty_status()
+
+
+def test_a_backlog_is_kept_in_the_status_until_it_drains():
+    from streamproc.core.jobs import Backlog
+    from streamproc.core.status import apply_backlog
+
+    status = apply_backlog(None, Backlog(queued=412, drain_seconds=429.6))
+    assert status["halo_backlog"] == {"queued": 412, "drain_seconds": 430}
+    assert status["counters"]["created"] == 0  # the rest of the status is left as it was
+    assert apply_backlog(status, Backlog(queued=0, drain_seconds=0))["halo_backlog"] is None

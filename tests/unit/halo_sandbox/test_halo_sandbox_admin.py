@@ -121,7 +121,10 @@ async def test_token_expiry_and_rate_limit_faults(client, auth):
     assert (await client.get("/api/Status", headers=fresh)).status == 200
 
 
-@pytest.mark.parametrize("config", [SandboxConfig(rate_limit=3, rate_window=0.3, retry_after=True)])
+@pytest.mark.parametrize(
+    "config",
+    [SandboxConfig(rate_limit=3, rate_window=0.3, retry_after=True, rate_limit_per="client")],
+)
 async def test_rolling_window_rate_limit_per_client(client):
     headers = bearer(await get_token(client))  # the token call counts: 1 of 3
     assert [(await client.get("/api/Status", headers=headers)).status for _ in range(2)] == [
@@ -136,6 +139,34 @@ async def test_rolling_window_rate_limit_per_client(client):
     assert (await client.get("/api/Status", headers=other)).status == 200
     await asyncio.sleep(0.35)
     assert (await client.get("/api/Status", headers=headers)).status == 200
+
+
+@pytest.mark.parametrize("config", [SandboxConfig(rate_limit=3, rate_window=0.3)])
+async def test_the_budget_is_the_instances_whichever_application_calls(client):
+    headers = bearer(await get_token(client))  # 1 of 3
+    other = bearer(await get_token(client, ACME_CLIENT_ID, ACME_CLIENT_SECRET))  # 2 of 3
+    assert (await client.get("/api/Status", headers=headers)).status == 200  # 3 of 3
+    assert (
+        await client.get("/api/Status", headers=other)
+    ).status == 429  # Halo counts per instance
+    info = await (await client.get("/_sandbox")).json()
+    assert info["rate_usage"] == {"instance": 3}
+
+
+@pytest.mark.parametrize("config", [SandboxConfig(create_seconds=0.2)])
+async def test_overlapping_creates_fail_like_halos_ticket_numbering(client, auth):
+    first = asyncio.ensure_future(client.post("/api/Tickets", json=TICKET, headers=auth))
+    await asyncio.sleep(0.05)
+    second = await client.post("/api/Tickets", json=TICKET, headers=auth)
+    assert second.status == 500
+    assert "assigning the ticket number" in await second.text()
+    assert (await first).status in (200, 201)
+    after = await client.post("/api/Tickets", json=TICKET, headers=auth)  # one at a time: fine
+    assert after.status in (200, 201)
+    info = await (await client.get("/_sandbox")).json()
+    assert info["overlapped_creates"] == 1
+    journal = await (await client.get("/_sandbox/journal?path=tickets&method=POST")).json()
+    assert [e["faults"] for e in journal["entries"]].count(["overlapping_create"]) == 1
 
 
 async def test_default_rate_limit_message(client, auth):

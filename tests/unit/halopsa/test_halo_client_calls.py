@@ -111,6 +111,18 @@ async def test_asset_and_user_not_found_are_cached(
     assert len(fake.journal) == before
 
 
+async def test_concurrent_lookups_of_one_computer_cost_one_search(
+    client: HaloClient, creds: HaloCredentials, fake: FakeHalo
+) -> None:
+    import asyncio
+
+    await client.tokens.token(creds)
+    before = len(fake.journal)
+    found = await asyncio.gather(*(client.find_asset_by_serial(creds, "NOPE2") for _ in range(20)))
+    assert {m.status for m in found} == {"not_found"}
+    assert len(fake.journal) - before == 1  # an alert storm on one computer: one search
+
+
 async def test_user_by_email_exact_match(
     client: HaloClient, creds: HaloCredentials, fake: FakeHalo
 ) -> None:
@@ -304,6 +316,41 @@ async def test_tickets_waiting_for_the_tenants_turn_go_in_one_request(
     assert posts == [{}, {"returnall": "true"}], "the first alone, the five that waited together"
     assert [t.summary for t in made] == [f"t{n}" for n in range(6)]  # each caller its own ticket
     assert len({t.id for t in made}) == 6 == len(fake.tickets)
+
+
+async def test_a_request_carries_one_applications_tickets_and_every_ticket_is_sent() -> None:
+    from streamproc.halopsa.creates import TenantCreates
+
+    creates, posted = TenantCreates(), []
+
+    def poster(app: str):
+        async def post_many(tickets):
+            posted.append((app, [t.supplier_reference for t in tickets]))
+            await asyncio.sleep(0.01)
+            return [
+                {"id": 100 + len(posted) * 10 + i, "supplier_reference": t.supplier_reference}
+                for i, t in enumerate(tickets)
+            ]
+
+        async def create_one(ticket, lookup):
+            records = await post_many([ticket])
+            from streamproc.halopsa.fields import Ticket
+
+            return Ticket.parse(records[0])
+
+        return post_many, create_one
+
+    calls = []
+    for n in range(8):
+        app = "a" if n % 2 else "b"
+        post_many, create_one = poster(app)
+        calls.append(creates.create(referenced(n), post_many, create_one, app=app))
+    made = await asyncio.gather(*calls)
+    assert len({t.id for t in made}) == 8  # every caller got a ticket
+    for app, refs in posted:
+        owners = {"a" if int(r.split("-")[1]) % 2 else "b" for r in refs}
+        assert owners == {app}, posted  # a request carries one application's tickets
+    assert sorted(r for _, refs in posted for r in refs) == sorted(f"ref-{n}" for n in range(8))
 
 
 async def test_a_refused_batch_is_created_one_by_one_after_a_lookup(

@@ -142,3 +142,11 @@ def test_an_edit_link_shows_the_switch_with_its_form_token():
     html = render_page("acme", config(), normalize_status(None), [], "/x", by_admin)
     assert "Opened with admin token." in html
     assert EVIL not in html
+
+
+def test_a_halo_backlog_is_shown_while_the_budget_is_the_bottleneck():
+    html = page({"state": "active", "halo_backlog": {"queued": 412, "drain_seconds": 430}})
+    assert 'id="backlog"' in html
+    assert "412 actions queued" in html
+    assert "about 7 min" in html
+    assert 'id="backlog"' not in page({"state": "active", "halo_backlog": None})

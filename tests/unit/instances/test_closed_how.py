@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from streamproc.agents.halo_executor import closed_how
 from streamproc.halopsa import Ticket
+from streamproc.instances.executor import closed_how
 
 
 def _ticket(**fields: object) -> Ticket:

@@ -1,7 +1,8 @@
 """Perform the core's Halo actions against the company's HaloPSA and report one outcome each.
 
-This is the only place the pipeline calls Halo. Expected failures become outcome values (never
-exceptions), classified by the Halo client's error tree, so the core can decide what follows.
+Called only by the owner of the Halo instance (``instances/owner.py``): this is where the
+pipeline's work meets Halo. Expected failures become outcome values (never exceptions),
+classified by the Halo client's error tree, so the core can decide what follows.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from streamproc.halopsa import (
     HaloPermissionError,
     NewTicket,
     Ticket,
+    TicketState,
 )
 from streamproc.secretbox import SecretUnreadableError
 
@@ -179,6 +181,20 @@ class HaloExecutor:
         if how is None:
             return None
         return HaloReportsClosed(event_id=event_id, halo_ticket_id=ticket_id, how=how)
+
+    async def closed_tickets(
+        self, config: IntegrationConfig, ticket_ids: list[int]
+    ) -> dict[int, str]:
+        """Which of ``ticket_ids`` Halo no longer has open: ticket → ``closed`` / ``deleted``.
+
+        One request per 100 tickets (the closure sweep).
+        """
+        states = await self.runtime.halo.ticket_states(self.credentials(config), ticket_ids)
+        return {
+            ticket: "deleted" if state is TicketState.MISSING else "closed"
+            for ticket, state in states.items()
+            if state is not TicketState.OPEN
+        }
 
     async def _find(self, creds: HaloCredentials, intent_key: str) -> Ticket | None:
         found = await self.runtime.halo.find_ticket_by_supplier_reference(creds, intent_key)

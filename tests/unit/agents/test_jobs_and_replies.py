@@ -1,0 +1,168 @@
+"""A company's lane with Halo work out: the alert's later events wait for its reply, others don't.
+
+The real dispatcher and pipeline, with tables and the outbox in memory: records go in as the
+agent would submit them, jobs come out keyed by the Halo instance, and replies go back in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from faust.types import TP
+
+from streamproc.agents.dispatch import CompanyDispatcher
+from streamproc.agents.pipeline import Pipeline
+from streamproc.core import TicketClosedByUs, TicketCreated, state_key
+from streamproc.core.jobs import HaloJob, HaloReply
+from streamproc.metrics import Metrics
+from tests.e2e.conftest import halo_config
+from tests.support.scenario import alert_event
+from tests.unit.agents.test_batch import FakeStore
+
+T = datetime(2026, 12, 2, tzinfo=UTC)
+CONFIG = halo_config("acme", "https://acme.halopsa.example")
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, dict]] = []
+
+    def append(self, topic, key, value, partition=None):
+        self.sent.append((topic, key, json.loads(value)))
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    def on(self, topic: str) -> list[dict]:
+        return [v for t, _, v in self.sent if t == topic]
+
+
+class Record:
+    def __init__(self, topic: str, offset: int, value: dict, key: bytes = b"acme") -> None:
+        self.tp = TP(topic, 0)
+        self.topic, self.partition, self.offset = topic, 0, offset
+        self.key, self.value = key, json.dumps(value).encode()
+        self.acked = False
+
+    def ack(self) -> None:
+        self.acked = True
+
+
+def pipeline() -> tuple[Pipeline, Outbox]:
+    outbox = Outbox()
+    stores = SimpleNamespace(
+        alert_state=FakeStore(),
+        company_status=FakeStore(),
+        configs=FakeStore(),
+        activity=FakeStore(),
+    )
+    stores.configs.data[(0, b"acme")] = CONFIG.model_dump(mode="json")
+    runtime = SimpleNamespace(
+        stores=stores,
+        topology=SimpleNamespace(alert_state=SimpleNamespace(items=lambda: [])),
+        outbox=outbox,
+        metrics=Metrics(),
+        topic=lambda name: SimpleNamespace(get_topic_name=lambda: name),
+    )
+    return Pipeline(runtime), outbox  # type: ignore[arg-type]
+
+
+async def feed(dispatcher: CompanyDispatcher, p: Pipeline, *records: Record) -> None:
+    handlers = {
+        "watchman.alerts": p.on_alert,
+        "halopsa.instance-replies": p.on_reply,
+    }
+    for record in records:
+        handler = handlers[record.topic]
+
+        async def guarded(r, h=handler):
+            await p.guarded(r, h)
+
+        dispatcher.submit(record, guarded)
+    await asyncio.wait_for(_drained(dispatcher), 5)
+
+
+async def _drained(dispatcher: CompanyDispatcher) -> None:
+    while dispatcher.queued:  # noqa: ASYNC110 - the dispatcher offers no "empty" event
+        await asyncio.sleep(0.001)
+
+
+def reply(job: dict, outcome) -> dict:
+    return HaloReply(
+        job_id=job["job_id"],
+        company_id="acme",
+        subject=job["subject"],
+        outcome=outcome,
+        at=T,
+    ).model_dump(mode="json")
+
+
+async def test_an_alerts_clear_waits_for_its_create_while_another_alert_goes_on() -> None:
+    p, outbox = pipeline()
+    dispatcher = CompanyDispatcher(batch_scope=p.batched.batch)
+    raise_a = Record("watchman.alerts", 1, alert_event("acme", "a1", minute=0))
+    clear_a = Record("watchman.alerts", 2, alert_event("acme", "a1", "cleared", minute=5))
+    raise_b = Record("watchman.alerts", 3, alert_event("acme", "b1", minute=6, serial="SN-B"))
+    await feed(dispatcher, p, raise_a, clear_a, raise_b)
+
+    jobs = outbox.on("halopsa.instance-jobs")
+    assert [j["action"]["kind"] for j in jobs] == ["open_ticket", "open_ticket"]
+    assert {j["action"]["alert_id"] for j in jobs} == {"a1", "b1"}  # b1 did not wait for a1
+    keys = {k for t, k, _ in outbox.sent if t == "halopsa.instance-jobs"}
+    assert keys == {CONFIG.instance.encode()}  # keyed by the Halo instance
+    assert outbox.on("halopsa.ticket-results") == []  # results come with the replies
+    assert not any(r.acked for r in (raise_a, clear_a, raise_b))  # nothing finished yet
+
+    job_a = next(j for j in jobs if j["action"]["alert_id"] == "a1")
+    created = TicketCreated(
+        event_id=job_a["action"]["event_id"],
+        intent_key=job_a["action"]["intent_key"],
+        halo_ticket_id=7,
+    )
+    await feed(dispatcher, p, Record("halopsa.instance-replies", 4, reply(job_a, created)))
+
+    results = outbox.on("halopsa.ticket-results")
+    assert [(r["alert_id"], r["outcome"]) for r in results] == [("a1", "created")]
+    assert raise_a.acked  # finished with its reply
+    assert not clear_a.acked  # handled now: its close is out, so it waits for that reply
+    close = outbox.on("halopsa.instance-jobs")[-1]
+    assert close["action"]["kind"] == "close_ticket"
+    assert close["action"]["event_id"] == json.loads(clear_a.value)["event_id"]
+
+    closed = TicketClosedByUs(event_id=close["action"]["event_id"], halo_ticket_id=7)
+    await feed(dispatcher, p, Record("halopsa.instance-replies", 5, reply(close, closed)))
+    results = outbox.on("halopsa.ticket-results")
+    assert [(r["alert_id"], r["outcome"]) for r in results] == [
+        ("a1", "created"),
+        ("a1", "closed"),
+    ]
+    assert clear_a.acked
+    assert not raise_b.acked  # still waiting for its own reply
+    state = p.batched.stores.alert_state.value(state_key("acme", "a1").encode())
+    assert state["status"] == "closed"
+
+
+async def test_a_late_reply_of_another_job_does_not_release_the_hold() -> None:
+    p, outbox = pipeline()
+    dispatcher = CompanyDispatcher(batch_scope=p.batched.batch)
+    raise_a = Record("watchman.alerts", 1, alert_event("acme", "a1", minute=0))
+    repeat = Record("watchman.alerts", 2, alert_event("acme", "a1", minute=1))
+    await feed(dispatcher, p, raise_a, repeat)
+    (job,) = outbox.on("halopsa.instance-jobs")
+    stranger = {**job, "job_id": "open_ticket:someone-else:x"}
+    created = TicketCreated(
+        event_id=job["action"]["event_id"], intent_key=job["action"]["intent_key"], halo_ticket_id=7
+    )
+    await feed(dispatcher, p, Record("halopsa.instance-replies", 3, reply(stranger, created)))
+    assert not raise_a.acked  # not its job's reply: the hold stays (the outcome is applied)
+    assert not repeat.acked
+    await feed(dispatcher, p, Record("halopsa.instance-replies", 4, reply(job, created)))
+    assert raise_a.acked
+    assert repeat.acked  # a repeat raise of an open ticket: skipped at once, no job
+    reasons = [r["reason"] for r in outbox.on("halopsa.ticket-results")]
+    assert reasons == ["ticket_created", "already_open"]
+    assert len(outbox.on("halopsa.instance-jobs")) == 1
+    assert isinstance(HaloJob.model_validate(job), HaloJob)
