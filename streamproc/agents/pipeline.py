@@ -39,6 +39,7 @@ from streamproc.core import (
 from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
 from streamproc.core.manual import warning_key
 from streamproc.core.outputs import activity as activity_action
+from streamproc.core.outputs import linked
 from streamproc.core.status import apply_backlog, apply_config
 
 if TYPE_CHECKING:
@@ -277,7 +278,7 @@ class Pipeline:
         """
         for action in decision.actions:
             if isinstance(action, EMITS):
-                await self.batched.delivered(self.outputs.emit(action))
+                await self.batched.delivered(self.outputs.emit(linked(action, config)))
             elif config is None:
                 log.warning("no config to send %s for %r: dropped", action.kind, key)
             else:

@@ -11,8 +11,11 @@ OpenTicket             route + render + create with ``supplier_reference=intent_
                        TicketCreated | TicketCreateFailed
 ResolvePendingTicket   find the ticket whose supplier_reference equals ``intent_key``; adopt it if
                        found (TicketCreated, recovered=True), else create as OpenTicket
-CloseTicket            read it; open → set the config's ``close_status_id`` → TicketClosedByUs;
-                       already closed/deleted → TicketAlreadyClosed; error → TicketCloseFailed
+ReopenTicket           reopen the alert's last ticket with a note (TicketCreated, reopened=True),
+                       or create as ResolvePendingTicket when Halo's record forbids a reopen
+CloseTicket            read it; open → close policy → set the config's ``close_status_id`` →
+                       TicketClosedByUs, or a note → TicketLeftOpen; already closed/deleted →
+                       TicketAlreadyClosed; error → TicketCloseFailed
 OpenWarningTicket      like ResolvePendingTicket for a manual warning → WarningTicketCreated |
                        WarningTicketFailed
 EmitResult             publish to ``halopsa.ticket-results``
@@ -34,8 +37,10 @@ from streamproc.contracts import (
     ManualWarning,
     TicketResult,
 )
-from streamproc.contracts._base import HaloId, Id, Text, Word
+from streamproc.contracts._base import HaloId, Id, Text, Timestamp, Word
+from streamproc.contracts.policies import ClosePolicy
 from streamproc.core.routing import RouteWarning
+from streamproc.core.state import Baseline
 
 
 class _Data(BaseModel):
@@ -65,13 +70,35 @@ class ResolvePendingTicket(_Data):
 
 
 class CloseTicket(_Data):
-    """Close ``halo_ticket_id`` (config ``close_status_id``) if Halo still reports it open."""
+    """Close ``halo_ticket_id`` (config ``close_status_id``) if Halo still reports it open.
+
+    Under a ``policy`` other than ``always`` the shell reads what was done to the ticket since
+    ``baseline`` and asks :func:`~streamproc.core.policies.close_verdict` whether to close.
+    """
 
     kind: Literal["close_ticket"] = "close_ticket"
     company_id: Id
     alert_id: Id
     halo_ticket_id: HaloId
     event_id: Id
+    policy: ClosePolicy = "always"
+    cleared_at: Timestamp | None = None
+    baseline: Baseline | None = None
+
+
+class ReopenTicket(_Data):
+    """Reopen ``halo_ticket_id`` with a note (reopen window) unless Halo's record forbids it
+    (deleted, merged, a status in ``no_reopen_status_ids``): then create a ticket as OpenTicket.
+    A ticket already found under ``intent_key`` is adopted (a replay)."""
+
+    kind: Literal["reopen_ticket"] = "reopen_ticket"
+    company_id: Id
+    alert_id: Id
+    intent_key: str
+    event_id: Id
+    halo_ticket_id: HaloId
+    no_reopen_status_ids: tuple[HaloId, ...] = ()
+    source: AlertEvent
 
 
 class OpenWarningTicket(_Data):
@@ -109,6 +136,7 @@ class EmitActivity(_Data):
 Action = (
     OpenTicket
     | ResolvePendingTicket
+    | ReopenTicket
     | CloseTicket
     | OpenWarningTicket
     | EmitResult
@@ -126,6 +154,8 @@ class TicketCreated(_Data):
     intent_key: str
     halo_ticket_id: HaloId
     recovered: bool = Field(default=False, description="Found by intent key, not created now.")
+    reopened: bool = Field(default=False, description="An earlier ticket of the alert, reopened.")
+    baseline: Baseline | None = Field(default=None, description="The ticket as we left it.")
     warnings: tuple[RouteWarning, ...] = Field(default=(), description="From routing.")
 
 
@@ -157,6 +187,16 @@ class TicketAlreadyClosed(_Data):
     halo_ticket_id: HaloId
 
 
+class TicketLeftOpen(_Data):
+    """The close policy kept ``halo_ticket_id`` open; a private note says the alert cleared."""
+
+    kind: Literal["ticket_left_open"] = "ticket_left_open"
+    event_id: Id
+    halo_ticket_id: HaloId
+    reason: Literal["ticket_touched", "close_policy_never"]
+    touched: tuple[str, ...] = Field(default=(), description="What showed it was worked on.")
+
+
 class TicketCloseFailed(_Data):
     """Closing ``halo_ticket_id`` failed; the ticket is still open as far as we know."""
 
@@ -185,6 +225,7 @@ Outcome = (
     | TicketCreateFailed
     | TicketClosedByUs
     | TicketAlreadyClosed
+    | TicketLeftOpen
     | TicketCloseFailed
     | HaloReportsClosed
 )

@@ -21,12 +21,14 @@ from streamproc.core.actions import (
     HaloReportsClosed,
     OpenTicket,
     OpenWarningTicket,
+    ReopenTicket,
     ResolvePendingTicket,
     TicketAlreadyClosed,
     TicketClosedByUs,
     TicketCloseFailed,
     TicketCreated,
     TicketCreateFailed,
+    TicketLeftOpen,
     WarningTicketCreated,
     WarningTicketFailed,
 )
@@ -61,6 +63,7 @@ class WatchTickets(_Data):
 JobAction = Annotated[
     OpenTicket
     | ResolvePendingTicket
+    | ReopenTicket
     | CloseTicket
     | OpenWarningTicket
     | ObserveTicket
@@ -73,6 +76,7 @@ ReplyOutcome = Annotated[
     | TicketCreateFailed
     | TicketClosedByUs
     | TicketAlreadyClosed
+    | TicketLeftOpen
     | TicketCloseFailed
     | HaloReportsClosed
     | WarningTicketCreated

@@ -11,10 +11,13 @@ Rules of :func:`decide` (first match wins; "skip" = a ``skipped`` result with th
   - ``updated`` after a technician closed the ticket while the alert stayed active → skip
     ``ticket_closed_in_halo`` (a ``raised`` event does open a new ticket);
   - hidden → skip ``not_visible``; muted → skip ``muted``;
+  - ticket closed within the company's ``reopen_window_seconds`` → pending under a new intent
+    key + :class:`ReopenTicket` (a pending reopen re-issues it);
   - else → pending under a new intent key + :class:`OpenTicket`;
 * cleared/resolved:
   - ``occurred_at`` < latest raise → skip ``stale_event``; otherwise the clear is recorded;
-  - ticket open → config missing/disabled → skip as above; else :class:`CloseTicket`;
+  - ticket open → config missing/disabled → skip as above; else :class:`CloseTicket` under
+    the company's ``close_policy``;
   - pending → skip ``ticket_pending`` (closed once confirmed); closed → skip ``already_closed``;
     idle → skip ``no_ticket``.
 
@@ -29,9 +32,10 @@ from typing import Any
 
 from streamproc.contracts import AlertEvent, IntegrationConfig
 from streamproc.core import outputs
-from streamproc.core.actions import CloseTicket, OpenTicket, ResolvePendingTicket
+from streamproc.core.actions import CloseTicket, OpenTicket, ReopenTicket, ResolvePendingTicket
 from streamproc.core.decision import QUIET_SKIPS, Decision, skip_message
 from streamproc.core.outcomes import evolve
+from streamproc.core.policies import reopens
 from streamproc.core.state import AlertTicketState
 
 __all__ = ["Decision", "config_problem", "decide", "evolve"]
@@ -113,9 +117,12 @@ def _on_raise(
     problem = config_problem(config)
     if problem:
         return skip(current, event, problem, now, **raised)
+    assert config is not None
     state = current.model_copy(update=raised)
     ids = {"company_id": event.company_id, "alert_id": event.alert.id, "event_id": event.event_id}
     if state.status == "pending" and state.intent_key is not None:
+        if state.reopen_ticket_id is not None:
+            return _reopen(state, event, config, ids)
         action = ResolvePendingTicket(intent_key=state.intent_key, source=event, **ids)
         return Decision(state, (action,), ("resolve_pending",))
     if event.event_type == "updated" and technician_closed and still_active:
@@ -124,11 +131,30 @@ def _on_raise(
         return skip(state, event, "not_visible", now)
     if event.alert.muted:
         return skip(state, event, "muted", now)
+    if reopens(state, config, now):
+        reopened = state.halo_ticket_id
+        state = state.next_intent().model_copy(update={"reopen_ticket_id": reopened})
+        return _reopen(state, event, config, ids)
     state = state.next_intent()
     assert state.intent_key is not None
     return Decision(
         state, (OpenTicket(intent_key=state.intent_key, source=event, **ids),), ("open_ticket",)
     )
+
+
+def _reopen(
+    state: AlertTicketState, event: AlertEvent, config: IntegrationConfig, ids: dict[str, str]
+) -> Decision:
+    assert state.intent_key is not None
+    assert state.reopen_ticket_id is not None
+    action = ReopenTicket(
+        intent_key=state.intent_key,
+        halo_ticket_id=state.reopen_ticket_id,
+        no_reopen_status_ids=config.no_reopen_status_ids,
+        source=event,
+        **ids,
+    )
+    return Decision(state, (action,), ("reopen_ticket",))
 
 
 def _on_clear(
@@ -141,11 +167,15 @@ def _on_clear(
         problem = config_problem(config)
         if problem:
             return skip(current, event, problem, now, **cleared)
+        assert config is not None
         action = CloseTicket(
             company_id=event.company_id,
             alert_id=event.alert.id,
             halo_ticket_id=current.halo_ticket_id,
             event_id=event.event_id,
+            policy=config.close_policy,
+            cleared_at=event.occurred_at,
+            baseline=current.baseline,
         )
         return Decision(current.model_copy(update=cleared), (action,), ("close_ticket",))
     reason = {"pending": "ticket_pending", "closed": "already_closed"}.get(

@@ -35,6 +35,7 @@ from streamproc.core import (
     CloseTicket,
     OpenTicket,
     OpenWarningTicket,
+    ReopenTicket,
     ResolvePendingTicket,
     state_key,
 )
@@ -236,6 +237,8 @@ class InstanceOwner:
                 return await executor.open_warning_ticket(action, config)
             if isinstance(action, CloseTicket):
                 return await executor.close_ticket(action, config)
+            if isinstance(action, ReopenTicket):
+                return await executor.reopen_ticket(action, config)
             if isinstance(action, ObserveTicket):
                 return await executor.observe(config, action.halo_ticket_id, action.event_id)
             return await executor.open_ticket(action, config)

@@ -173,6 +173,16 @@ def _counters_section(status: dict[str, Any]) -> str:
     )
 
 
+def _ticket_cell(entry: dict[str, Any]) -> str:
+    """The entry's ticket number, linked to the ticket in Halo when the entry has its URL."""
+    ticket, url = entry.get("halo_ticket_id"), entry.get("halo_ticket_url")
+    if not ticket:
+        return ""
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return f'<a href="{e(url)}" target="_blank" rel="noopener noreferrer">#{e(ticket)}</a>'
+    return f"#{e(ticket)}"
+
+
 def _activity_section(entries: list[dict[str, Any]]) -> str:
     if not entries:
         body = '<p class="muted">No activity yet.</p>'
@@ -181,7 +191,7 @@ def _activity_section(entries: list[dict[str, Any]]) -> str:
             f'<tr class="entry"><td>{e(x.get("at"))}</td>'
             f'<td class="lvl lvl-{e(x.get("level"))}">{e(x.get("level"))}</td>'
             f"<td>{e(x.get('kind'))}</td><td>{e(x.get('message'))}</td>"
-            f"<td>{e(x.get('halo_ticket_id') or '')}</td></tr>"
+            f"<td>{_ticket_cell(x)}</td></tr>"
             for x in entries
         )
         body = (
