@@ -98,6 +98,13 @@ def _tech_action(
         w.tickets[ticket_id]["last_update"] = w.tickets[ticket_id]["lastactiondate"] = now_iso()
 
 
+async def ticket_actions(ctx: Ctx) -> web.Response:
+    """A ticket's history (notes, time entries, status changes), oldest first."""
+    ticket_id = path_int(ctx)
+    rows = [a for a in ctx.world.actions.values() if a["ticket_id"] == ticket_id]
+    return ok({"record_count": len(rows), "actions": rows})
+
+
 TOUCHES = ("note", "time", "status", "assign")
 
 
@@ -258,6 +265,7 @@ ROUTES = [
     ("POST", r"/_sandbox/tickets/(?P<id>\d+)/close", close, None),
     ("POST", r"/_sandbox/tickets/(?P<id>\d+)/reopen", reopen, None),
     ("POST", r"/_sandbox/tickets/(?P<id>\d+)/touch", touch, None),
+    ("GET", r"/_sandbox/tickets/(?P<id>\d+)/actions", ticket_actions, None),
     ("POST", r"/_sandbox/tickets/(?P<id>\d+)/delete", delete, None),
     ("POST", r"/_sandbox/tickets/(?P<id>\d+)/merge", merge, None),
     ("GET", r"/_sandbox/journal", journal, None),
