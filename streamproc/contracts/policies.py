@@ -35,3 +35,10 @@ class TicketPolicies(InputPart):
         max_length=50,
         description="Closed statuses meaning 'won't fix': such tickets are never reopened.",
     )
+    repeat_note_interval_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_WINDOW,
+        description="Repeat raises of an alert whose ticket is open add at most one private note"
+        " per interval, with the number of occurrences since the last note (0 = off).",
+    )

@@ -5,11 +5,14 @@ May import :mod:`streamproc.contracts` and the standard library only.
 
 from streamproc.core.actions import (
     Action,
+    AddOccurrenceNote,
     CloseTicket,
     EmitActivity,
     EmitCommand,
     EmitResult,
     HaloReportsClosed,
+    NoteAdded,
+    NoteFailed,
     OpenTicket,
     OpenWarningTicket,
     Outcome,
@@ -39,6 +42,7 @@ from streamproc.core.state import AlertTicketState, intent_key, needs_close, sta
 
 __all__ = [
     "Action",
+    "AddOccurrenceNote",
     "AlertTicketState",
     "AssetMatch",
     "CloseTicket",
@@ -47,6 +51,8 @@ __all__ = [
     "EmitCommand",
     "EmitResult",
     "HaloReportsClosed",
+    "NoteAdded",
+    "NoteFailed",
     "OpenTicket",
     "OpenWarningTicket",
     "Outcome",

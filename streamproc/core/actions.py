@@ -16,6 +16,7 @@ ReopenTicket           reopen the alert's last ticket with a note (TicketCreated
 CloseTicket            read it; open → close policy → set the config's ``close_status_id`` →
                        TicketClosedByUs, or a note → TicketLeftOpen; already closed/deleted →
                        TicketAlreadyClosed; error → TicketCloseFailed
+AddOccurrenceNote      a private note with the repeat count → NoteAdded | NoteFailed
 OpenWarningTicket      like ResolvePendingTicket for a manual warning → WarningTicketCreated |
                        WarningTicketFailed
 EmitResult             publish to ``halopsa.ticket-results``
@@ -101,6 +102,19 @@ class ReopenTicket(_Data):
     source: AlertEvent
 
 
+class AddOccurrenceNote(_Data):
+    """Add a private note to the open ``halo_ticket_id``: the alert was raised again
+    ``occurrences`` times since the last note (unless a replayed job added it already)."""
+
+    kind: Literal["add_occurrence_note"] = "add_occurrence_note"
+    company_id: Id
+    alert_id: Id
+    halo_ticket_id: HaloId
+    event_id: Id
+    occurrences: int = Field(ge=1)
+    raised_at: Timestamp
+
+
 class OpenWarningTicket(_Data):
     """Create the ticket for a manual warning unless one with ``intent_key`` already exists."""
 
@@ -138,6 +152,7 @@ Action = (
     | ResolvePendingTicket
     | ReopenTicket
     | CloseTicket
+    | AddOccurrenceNote
     | OpenWarningTicket
     | EmitResult
     | EmitCommand
@@ -197,6 +212,25 @@ class TicketLeftOpen(_Data):
     touched: tuple[str, ...] = Field(default=(), description="What showed it was worked on.")
 
 
+class NoteAdded(_Data):
+    """The occurrence note is on ``halo_ticket_id``."""
+
+    kind: Literal["note_added"] = "note_added"
+    event_id: Id
+    halo_ticket_id: HaloId
+
+
+class NoteFailed(_Data):
+    """Adding the occurrence note failed."""
+
+    kind: Literal["note_failed"] = "note_failed"
+    event_id: Id
+    halo_ticket_id: HaloId
+    reason: Word
+    message: Text
+    retriable: bool = False
+
+
 class TicketCloseFailed(_Data):
     """Closing ``halo_ticket_id`` failed; the ticket is still open as far as we know."""
 
@@ -227,6 +261,8 @@ Outcome = (
     | TicketAlreadyClosed
     | TicketLeftOpen
     | TicketCloseFailed
+    | NoteAdded
+    | NoteFailed
     | HaloReportsClosed
 )
 """What the shell reports back about an alert ticket."""

@@ -17,8 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from streamproc.contracts import IntegrationConfig
 from streamproc.contracts._base import HaloId, Id, Text, Timestamp, Word
 from streamproc.core.actions import (
+    AddOccurrenceNote,
     CloseTicket,
     HaloReportsClosed,
+    NoteAdded,
+    NoteFailed,
     OpenTicket,
     OpenWarningTicket,
     ReopenTicket,
@@ -65,6 +68,7 @@ JobAction = Annotated[
     | ResolvePendingTicket
     | ReopenTicket
     | CloseTicket
+    | AddOccurrenceNote
     | OpenWarningTicket
     | ObserveTicket
     | WatchTickets,
@@ -78,6 +82,8 @@ ReplyOutcome = Annotated[
     | TicketAlreadyClosed
     | TicketLeftOpen
     | TicketCloseFailed
+    | NoteAdded
+    | NoteFailed
     | HaloReportsClosed
     | WarningTicketCreated
     | WarningTicketFailed,

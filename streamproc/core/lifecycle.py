@@ -5,7 +5,9 @@ Rules of :func:`decide` (first match wins; "skip" = a ``skipped`` result with th
 * event id already handled → no actions (``duplicate_event``);
 * raised/updated:
   - ``occurred_at`` ≤ latest clear → skip ``stale_event``;
-  - ticket open → skip ``already_open`` (also when the alert is muted: the mute is ours);
+  - ticket open → skip ``already_open`` (also when the alert is muted: the mute is ours), or
+    :class:`AddOccurrenceNote` when the company's ``repeat_note_interval_seconds`` has passed
+    since the last note (the count of repeat raises since then);
   - no config → skip ``integration_not_configured``; disabled → skip ``integration_disabled``;
   - ticket pending (create not confirmed) → :class:`ResolvePendingTicket` (same intent key);
   - ``updated`` after a technician closed the ticket while the alert stayed active → skip
@@ -32,10 +34,16 @@ from typing import Any
 
 from streamproc.contracts import AlertEvent, IntegrationConfig
 from streamproc.core import outputs
-from streamproc.core.actions import CloseTicket, OpenTicket, ReopenTicket, ResolvePendingTicket
+from streamproc.core.actions import (
+    AddOccurrenceNote,
+    CloseTicket,
+    OpenTicket,
+    ReopenTicket,
+    ResolvePendingTicket,
+)
 from streamproc.core.decision import QUIET_SKIPS, Decision, skip_message
 from streamproc.core.outcomes import evolve
-from streamproc.core.policies import reopens
+from streamproc.core.policies import note_due, reopens
 from streamproc.core.state import AlertTicketState
 
 __all__ = ["Decision", "config_problem", "decide", "evolve"]
@@ -113,7 +121,7 @@ def _on_raise(
     still_active = current.alert_active
     raised = {"last_raised_at": _latest(current.last_raised_at, event.occurred_at)}
     if current.status == "open":
-        return skip(current, event, "already_open", now, **raised)
+        return _repeat(current, event, config, now, raised)
     problem = config_problem(config)
     if problem:
         return skip(current, event, problem, now, **raised)
@@ -139,6 +147,37 @@ def _on_raise(
     assert state.intent_key is not None
     return Decision(
         state, (OpenTicket(intent_key=state.intent_key, source=event, **ids),), ("open_ticket",)
+    )
+
+
+def _repeat(
+    current: AlertTicketState,
+    event: AlertEvent,
+    config: IntegrationConfig | None,
+    now: datetime,
+    raised: dict[str, Any],
+) -> Decision:
+    """A raise of an alert whose ticket is open: a skip, or an occurrence note when due."""
+    if current.note_event_id == event.event_id:  # redelivered before its note was confirmed
+        return Decision(current, (_note(current, event),), ("occurrence_note",))
+    counting = config is not None and config.repeat_note_interval_seconds > 0
+    if counting:
+        raised = {**raised, "repeats": current.repeats + 1}
+    if not note_due(current, config, now):
+        return skip(current, event, "already_open", now, **raised)
+    state = current.model_copy(update={**raised, "noted_at": now, "note_event_id": event.event_id})
+    return Decision(state, (_note(state, event),), ("occurrence_note",))
+
+
+def _note(state: AlertTicketState, event: AlertEvent) -> AddOccurrenceNote:
+    assert state.halo_ticket_id is not None
+    return AddOccurrenceNote(
+        company_id=state.company_id,
+        alert_id=state.alert_id,
+        halo_ticket_id=state.halo_ticket_id,
+        event_id=event.event_id,
+        occurrences=max(state.repeats, 1),
+        raised_at=event.occurred_at,
     )
 
 

@@ -13,6 +13,8 @@ TicketClosedByUs        closed by us → ``closed`` result, ``ticket_closed`` ac
 TicketAlreadyClosed     closed by halo → ``skipped/already_closed`` result, activity (unmute only
                         if the alert is somehow still active)
 TicketCloseFailed       stays open → ``failed`` result, ``integration_error`` activity
+NoteAdded / NoteFailed  count reset / kept → ``skipped/occurrence_noted`` result (no activity:
+                        a flapping alert must not flood the feed) / ``failed`` + activity
 TicketLeftOpen          stays open, close declined → ``skipped/ticket_touched`` or
                         ``skipped/close_policy_never`` result, ``ticket_left_open`` activity
 HaloReportsClosed       closed by halo → unmute command while the alert is still active,
@@ -33,6 +35,8 @@ from streamproc.core.actions import (
     Action,
     CloseTicket,
     HaloReportsClosed,
+    NoteAdded,
+    NoteFailed,
     Outcome,
     TicketAlreadyClosed,
     TicketClosedByUs,
@@ -43,6 +47,7 @@ from streamproc.core.actions import (
 )
 from streamproc.core.decision import Decision
 from streamproc.core.outputs import Level, OutcomeWord
+from streamproc.core.policy_outcomes import left_open, noted
 from streamproc.core.state import AlertTicketState
 
 Verb = Literal["mute", "unmute"]
@@ -64,7 +69,11 @@ def evolve(state: AlertTicketState, outcome: Outcome, now: datetime) -> Decision
         case TicketCloseFailed():
             return _close_failed(state, outcome, now)
         case TicketLeftOpen():
-            return _left_open(state, outcome, now)
+            return left_open(state, outcome, now)
+        case NoteAdded() | NoteFailed() if state.note_event_id != outcome.event_id:
+            return _stale(state, outcome, now)
+        case NoteAdded() | NoteFailed():
+            return noted(state, outcome, now)
         case TicketClosedByUs() | TicketAlreadyClosed() | HaloReportsClosed():
             return _closed(state, outcome, now)
     raise TypeError(f"unknown outcome {outcome!r}")  # pragma: no cover
@@ -220,24 +229,6 @@ def _close_failed(state: AlertTicketState, outcome: TicketCloseFailed, now: date
     actions = (
         _result(new, outcome.event_id, "failed", outcome.reason, text, now),
         _activity(new, "error", "integration_error", text + after, outcome.event_id, now),
-    )
-    return Decision(new, actions, (outcome.reason,))
-
-
-def _left_open(state: AlertTicketState, outcome: TicketLeftOpen, now: datetime) -> Decision:
-    new = state.model_copy(update={"close_declined": True}).remember(outcome.event_id)
-    ticket = outcome.halo_ticket_id
-    if outcome.reason == "ticket_touched":
-        why = f"a technician worked on it ({', '.join(outcome.touched) or 'touched'})"
-    else:
-        why = "the company's close policy is 'never'"
-    text = (
-        f"Alert {state.alert_id!r} cleared; Halo ticket #{ticket} was left open because {why}."
-        " A private note on the ticket says the alert cleared."
-    )
-    actions = (
-        _result(new, outcome.event_id, "skipped", outcome.reason, text, now),
-        _activity(new, "info", "ticket_left_open", text, outcome.event_id, now),
     )
     return Decision(new, actions, (outcome.reason,))
 

@@ -2,7 +2,8 @@
 
 * close policy: is a ticket "touched" (a technician's action, note, time entry, status or
   assignee change after our create), and does the policy close it or leave it with a note;
-* reopen window: may a raise reopen the alert's last ticket instead of creating one.
+* reopen window: may a raise reopen the alert's last ticket instead of creating one;
+* occurrence notes: does a repeat raise add a note now, and what it says.
 """
 
 from __future__ import annotations
@@ -110,3 +111,20 @@ def may_reopen(
 ) -> bool:
     """Halo's ticket may be reopened: it exists, was not merged away, no "won't fix" status."""
     return not deleted and not merged and status_id not in set(no_reopen_status_ids)
+
+
+def note_due(state: AlertTicketState, config: IntegrationConfig | None, now: datetime) -> bool:
+    """A repeat raise now adds an occurrence note (interval set and passed since the last)."""
+    if config is None or not config.enabled or config.repeat_note_interval_seconds <= 0:
+        return False
+    since = state.noted_at or state.opened_at
+    return since is None or now - since >= timedelta(seconds=config.repeat_note_interval_seconds)
+
+
+def occurrence_note(occurrences: int, raised_at: datetime) -> str:
+    """The private note counting repeat raises of an alert whose ticket is open."""
+    times = "once" if occurrences == 1 else f"{occurrences} times"
+    return (
+        f"{NOTE_MARK}Watchman re-triggered the alert {times} since the last note"
+        f" (latest at {raised_at.isoformat()})."
+    )

@@ -78,6 +78,11 @@ class AlertTicketState(BaseModel):
     reopen_ticket_id: HaloId | None = Field(
         default=None, description="The pending intent reopens this ticket (reopen window)."
     )
+    repeats: int = Field(default=0, ge=0, description="Repeat raises since the last note.")
+    noted_at: Timestamp | None = Field(default=None, description="Last occurrence note.")
+    note_event_id: Id | None = Field(
+        default=None, description="The raise whose occurrence note is not confirmed yet."
+    )
     last_raised_at: Timestamp | None = Field(default=None, description="Latest raise/update seen.")
     last_cleared_at: Timestamp | None = Field(default=None, description="Latest clear seen.")
     recent_event_ids: tuple[str, ...] = Field(default=(), description="Last 64 handled events.")
@@ -119,6 +124,9 @@ class AlertTicketState(BaseModel):
                 "baseline": None,
                 "close_declined": False,
                 "reopen_ticket_id": None,
+                "repeats": 0,
+                "noted_at": None,
+                "note_event_id": None,
             }
         )
 

@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING
 
 from streamproc.contracts import AlertEvent, IntegrationConfig, ManualWarning
 from streamproc.core import (
+    AddOccurrenceNote,
     AssetMatch,
     CloseTicket,
     HaloReportsClosed,
+    NoteAdded,
+    NoteFailed,
     OpenTicket,
     OpenWarningTicket,
     ReopenTicket,
@@ -41,6 +44,7 @@ from streamproc.core.policies import (
     clear_note,
     close_verdict,
     may_reopen,
+    occurrence_note,
     reopen_note,
     touches,
 )
@@ -206,6 +210,22 @@ class HaloExecutor:
             reopened=True,
             baseline=Baseline(status_id=status, agent_id=ticket.agent_id, last_action_id=last),
         )
+
+    async def add_occurrence_note(
+        self, action: AddOccurrenceNote, config: IntegrationConfig
+    ) -> NoteAdded | NoteFailed:
+        """Note the repeat raises on the open ticket (once: a replayed job finds its note)."""
+        ids = {"event_id": action.event_id, "halo_ticket_id": action.halo_ticket_id}
+        note = occurrence_note(action.occurrences, action.raised_at)
+        try:
+            creds = self.credentials(config)
+            actions = await self.runtime.halo.list_actions(creds, action.halo_ticket_id)
+            if not any(a.note == note for a in actions):
+                await self.runtime.halo.add_note(creds, action.halo_ticket_id, note)
+        except (HaloError, SecretUnreadableError) as exc:
+            reason, message, retriable, _ = _failure(exc)
+            return NoteFailed(**ids, reason=reason, message=message, retriable=retriable)
+        return NoteAdded(**ids)
 
     async def close_ticket(
         self, action: CloseTicket, config: IntegrationConfig

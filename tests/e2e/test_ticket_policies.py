@@ -159,3 +159,23 @@ def test_a_ticket_closed_as_wont_fix_is_not_reopened(stack: Stack) -> None:
     assert result["halo_ticket_id"] != ticket
     assert result["reason"] == "ticket_created"
     assert stack.ticket(ticket)["status_id"] == 9
+
+
+def test_repeat_raises_add_at_most_one_note_per_interval(stack: Stack) -> None:
+    configure(stack, "noisy", repeat_note_interval_seconds=3)
+    _, ticket = raise_ticket(stack, "noisy", "n-1")
+    time.sleep(3)  # an interval after the create
+    repeats = [alert_event("noisy", "n-1", "updated", minute=m) for m in (1, 2, 3)]
+    stack.send(ALERTS, *repeats)
+    reasons = [stack.result_for(r)["reason"] for r in repeats]
+    assert reasons == ["occurrence_noted", "already_open", "already_open"]
+    time.sleep(3)
+    last = alert_event("noisy", "n-1", "updated", minute=4)
+    stack.send(ALERTS, last)
+    result = stack.result_for(last)
+    assert (result["reason"], result["halo_ticket_id"]) == ("occurrence_noted", ticket)
+    notes = [a["note"] for a in actions_of(stack, ticket) if "re-triggered" in a["note"]]
+    assert len(notes) == 2
+    assert "re-triggered the alert once" in notes[0]
+    assert "3 times" in notes[1]  # the two skipped repeats and this one
+    assert all(a["hiddenfromuser"] for a in actions_of(stack, ticket))

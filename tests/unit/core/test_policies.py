@@ -7,9 +7,11 @@ from datetime import timedelta
 from core_builders import NOW, a_config, an_event, at
 
 from streamproc.core import (
+    AddOccurrenceNote,
     AlertTicketState,
     CloseTicket,
     EmitResult,
+    NoteAdded,
     OpenTicket,
     ReopenTicket,
     ResolvePendingTicket,
@@ -165,3 +167,35 @@ def test_pending_without_reopen_still_resolves_by_intent() -> None:
     pending = OPEN.model_copy(update={"status": "pending", "halo_ticket_id": None})
     (action,) = decide(pending, an_event("updated", "e2"), a_config(), NOW).actions
     assert isinstance(action, ResolvePendingTicket)
+
+
+def test_repeat_raises_add_one_note_per_interval_with_the_count() -> None:
+    config = a_config(repeat_note_interval_seconds=600)
+    opened = OPEN.model_copy(update={"opened_at": NOW - timedelta(minutes=5)})
+    first = decide(opened, an_event("raised", "r1", minute=1), config, NOW)
+    assert [r.result.reason for r in first.actions if isinstance(r, EmitResult)] == ["already_open"]
+    assert first.state is not None
+    later = NOW + timedelta(minutes=6)
+    second = decide(first.state, an_event("raised", "r2", minute=2), config, later)
+    (note,) = second.actions
+    assert isinstance(note, AddOccurrenceNote)
+    assert (note.halo_ticket_id, note.occurrences) == (77, 2)
+    assert second.state is not None
+    # redelivered before the note was confirmed: the same note again, not a skip
+    (again,) = decide(second.state, an_event("raised", "r2", minute=2), config, later).actions
+    assert again == note
+    done = evolve(second.state, NoteAdded(event_id="r2", halo_ticket_id=77), later)
+    assert done.state is not None
+    assert (done.state.repeats, done.state.note_event_id) == (0, None)
+    (result,) = done.actions
+    assert isinstance(result, EmitResult)
+    assert (result.result.reason, result.result.halo_ticket_id) == ("occurrence_noted", 77)
+    soon = decide(done.state, an_event("raised", "r3", minute=3), config, later)
+    assert not any(isinstance(a, AddOccurrenceNote) for a in soon.actions)
+
+
+def test_no_occurrence_notes_by_default() -> None:
+    decision = decide(OPEN, an_event("raised", "r1", minute=1), a_config(), NOW)
+    assert not any(isinstance(a, AddOccurrenceNote) for a in decision.actions)
+    assert decision.state is not None
+    assert decision.state.repeats == 0

@@ -7,6 +7,7 @@ way the executor does (reading touches, asking the core's verdict, reopening wit
 from __future__ import annotations
 
 import contextlib
+import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -19,12 +20,14 @@ from hypothesis import strategies as st
 from streamproc.contracts import AlertEvent, IntegrationConfig
 from streamproc.core import (
     Action,
+    AddOccurrenceNote,
     AlertTicketState,
     CloseTicket,
     EmitActivity,
     EmitCommand,
     EmitResult,
     HaloReportsClosed,
+    NoteAdded,
     OpenTicket,
     Outcome,
     ReopenTicket,
@@ -50,6 +53,7 @@ class Ticket:
     closed_by_us: int = 0
     reopened: int = 0
     wont_fix: bool = False
+    notes: list[tuple[int, int]] = field(default_factory=list)  # (minute, occurrences)
     worked_on: bool = False  # a technician's touch since our create or reopen
 
 
@@ -151,6 +155,12 @@ class Shell:
                 halo_ticket_id=ticket,
                 baseline=Baseline(status_id=1, agent_id=0, last_action_id=halo.next_action),
             )
+        if isinstance(action, AddOccurrenceNote):
+            ticket = halo.tickets[action.halo_ticket_id]
+            if (self.minute, action.occurrences) not in ticket.notes:  # the executor's check
+                ticket.notes.append((self.minute, action.occurrences))
+            self.crash_maybe()
+            return NoteAdded(event_id=action.event_id, halo_ticket_id=action.halo_ticket_id)
         assert isinstance(action, CloseTicket)
         ticket = halo.tickets[action.halo_ticket_id]
         ids = {"event_id": action.event_id, "halo_ticket_id": action.halo_ticket_id}
@@ -209,6 +219,7 @@ steps = st.lists(
 )
 POLICIES = st.sampled_from(["always", "untouched_only", "never"])
 WINDOWS = st.sampled_from([0, 0, 300, 3600])
+NOTE_EVERY = st.sampled_from([0, 0, 60, 300])
 
 
 def run_sequence(shell: Shell, steps: list[tuple[Any, ...]]) -> list[AlertEvent]:
@@ -230,18 +241,27 @@ def run_sequence(shell: Shell, steps: list[tuple[Any, ...]]) -> list[AlertEvent]
 
 
 @settings(max_examples=300, deadline=None)
-@given(steps=steps, data=st.data(), policy=POLICIES, window=WINDOWS)
+@given(steps=steps, data=st.data(), policy=POLICIES, window=WINDOWS, every=NOTE_EVERY)
 def test_policies_hold_over_any_sequence_with_crashes_and_replays(
-    steps: list[tuple[Any, ...]], data: st.DataObject, policy: str, window: int
+    steps: list[tuple[Any, ...]], data: st.DataObject, policy: str, window: int, every: int
 ) -> None:
-    config = a_config(close_policy=policy, reopen_window_seconds=window, no_reopen_status_ids=[99])
+    config = a_config(
+        close_policy=policy,
+        reopen_window_seconds=window,
+        no_reopen_status_ids=[99],
+        repeat_note_interval_seconds=every,
+    )
     shell = Shell(data, config)
-    run_sequence(shell, steps)
+    seen = run_sequence(shell, steps)
     for ticket in shell.halo.tickets.values():
         if policy == "never":
             assert ticket.closed_by_us == 0  # never closed by us
         if window == 0:
             assert ticket.reopened == 0
+        if every == 0:
+            assert ticket.notes == []
+        minutes = [minute for minute, _ in ticket.notes]
+        assert all(b - a >= every / 60 for a, b in itertools.pairwise(minutes))
     for action in shell.emitted:
         record = getattr(
             action, {"emit_result": "result", "emit_command": "command"}.get(action.kind, "entry")
@@ -252,7 +272,14 @@ def test_policies_hold_over_any_sequence_with_crashes_and_replays(
             )
     results = [a.result for a in shell.emitted if isinstance(a, EmitResult)]
     reasons = {r.reason for r in results}
-    for reason in reasons & {"ticket_reopened", "ticket_touched", "close_policy_never"}:
+    raises = sum(1 for a in seen if a.event_type != "cleared")
+    assert sum(n for t in shell.halo.tickets.values() for _, n in t.notes) <= raises
+    for reason in reasons & {
+        "ticket_reopened",
+        "ticket_touched",
+        "close_policy_never",
+        "occurrence_noted",
+    }:
         tally(reason)  # the statistics show each policy decides in some runs
     if policy == "always":
         assert not reasons & {"ticket_touched", "close_policy_never"}
@@ -261,11 +288,16 @@ def test_policies_hold_over_any_sequence_with_crashes_and_replays(
 
 
 @settings(max_examples=200, deadline=None)
-@given(steps=steps, data=st.data(), policy=POLICIES, window=WINDOWS)
+@given(steps=steps, data=st.data(), policy=POLICIES, window=WINDOWS, every=NOTE_EVERY)
 def test_a_completed_event_replayed_adds_nothing_and_state_round_trips(
-    steps: list[tuple[Any, ...]], data: st.DataObject, policy: str, window: int
+    steps: list[tuple[Any, ...]], data: st.DataObject, policy: str, window: int, every: int
 ) -> None:
-    config = a_config(close_policy=policy, reopen_window_seconds=window, no_reopen_status_ids=[99])
+    config = a_config(
+        close_policy=policy,
+        reopen_window_seconds=window,
+        no_reopen_status_ids=[99],
+        repeat_note_interval_seconds=every,
+    )
     shell = Shell(data, config)
     for event in run_sequence(shell, steps):
         assert shell.state is not None
