@@ -171,6 +171,9 @@ class TicketCreated(_Data):
     recovered: bool = Field(default=False, description="Found by intent key, not created now.")
     reopened: bool = Field(default=False, description="An earlier ticket of the alert, reopened.")
     baseline: Baseline | None = Field(default=None, description="The ticket as we left it.")
+    matrix_entry: int | None = Field(
+        default=None, ge=0, description="The priority matrix entry that chose priority/type."
+    )
     warnings: tuple[RouteWarning, ...] = Field(default=(), description="From routing.")
 
 

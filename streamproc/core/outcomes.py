@@ -169,6 +169,8 @@ def _created(state: AlertTicketState, outcome: TicketCreated, now: datetime) -> 
     text = f"{verb} Halo ticket #{ticket} for alert {state.alert_id!r}."
     if outcome.reopened:
         text += " It was closed less than the reopen window ago."
+    if outcome.matrix_entry is not None:
+        text += f" Priority and type from priority matrix entry {outcome.matrix_entry + 1}."
     actions = [
         _result(new, event_id, "created", reason, text, now),
         _activity(

@@ -3,7 +3,8 @@
 * close policy: is a ticket "touched" (a technician's action, note, time entry, status or
   assignee change after our create), and does the policy close it or leave it with a note;
 * reopen window: may a raise reopen the alert's last ticket instead of creating one;
-* occurrence notes: does a repeat raise add a note now, and what it says.
+* occurrence notes: does a repeat raise add a note now, and what it says;
+* priority matrix: which priority and ticket type an alert's ticket gets.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
 from typing import Literal
 
 from streamproc.contracts import IntegrationConfig
@@ -128,3 +130,31 @@ def occurrence_note(occurrences: int, raised_at: datetime) -> str:
         f"{NOTE_MARK}Watchman re-triggered the alert {times} since the last note"
         f" (latest at {raised_at.isoformat()})."
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TicketClass:
+    """The priority and ticket type of a new ticket, and the matrix entry that chose them."""
+
+    priority_id: int | None
+    tickettype_id: int | None
+    entry: int | None = None  # index in the priority matrix; None: the defaults
+
+
+def ticket_class(config: IntegrationConfig, severity: str | None, name: str) -> TicketClass:
+    """The first matrix entry matching the alert's severity and name, the defaults filling in
+    what it leaves unset (no severity: a manual warning, only entries without one match)."""
+    for index, entry in enumerate(config.priority_matrix):
+        if entry.severity is not None and (
+            severity is None or entry.severity.casefold() != severity.casefold()
+        ):
+            continue
+        pattern = entry.alert_name_pattern
+        if pattern is not None and not fnmatchcase(name.casefold(), pattern.casefold()):
+            continue
+        return TicketClass(
+            entry.priority_id or config.default_priority_id,
+            entry.tickettype_id or config.default_tickettype_id,
+            index,
+        )
+    return TicketClass(config.default_priority_id, config.default_tickettype_id)

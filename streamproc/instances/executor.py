@@ -41,11 +41,13 @@ from streamproc.core import (
 from streamproc.core.policies import (
     CLOSE_NOTE,
     ActionFact,
+    TicketClass,
     clear_note,
     close_verdict,
     may_reopen,
     occurrence_note,
     reopen_note,
+    ticket_class,
     touches,
 )
 from streamproc.core.state import Baseline
@@ -107,9 +109,10 @@ class HaloExecutor:
                         baseline=_baseline(found),
                     )
             where = await self._route(creds, config, source.computer)
+            klass = ticket_class(config, source.alert.severity, source.alert.name)
             ticket = await self._create(
                 creds,
-                config,
+                klass,
                 where,
                 alert_summary(source),
                 alert_details_html(source),
@@ -130,6 +133,7 @@ class HaloExecutor:
             intent_key=action.intent_key,
             halo_ticket_id=ticket.id,
             baseline=_baseline(ticket),
+            matrix_entry=klass.entry,
             warnings=where.warnings,
         )
 
@@ -151,7 +155,7 @@ class HaloExecutor:
             where = await self._route(creds, config, warning.computer)
             ticket = await self._create(
                 creds,
-                config,
+                TicketClass(config.default_priority_id, config.default_tickettype_id),
                 where,
                 warning_summary(warning),
                 warning_details_html(warning),
@@ -354,7 +358,7 @@ class HaloExecutor:
     async def _create(
         self,
         creds: HaloCredentials,
-        config: IntegrationConfig,
+        klass: TicketClass,
         where: Route,
         summary: str,
         details_html: str,
@@ -366,8 +370,8 @@ class HaloExecutor:
             client_id=where.client_id,
             site_id=where.site_id,
             user_id=where.user_id,
-            tickettype_id=config.default_tickettype_id,
-            priority_id=config.default_priority_id,
+            tickettype_id=klass.tickettype_id,
+            priority_id=klass.priority_id,
             asset_ids=where.asset_ids,
             supplier_reference=intent_key,
         )

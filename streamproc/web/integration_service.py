@@ -138,9 +138,50 @@ async def test_integration(
                         "Choose a priority from the list Halo returned (options.priorities).",
                     ),
                 )
+        await check_policies(halo, creds, body, options)
     except HaloError as err:
         raise BodyError(422, halo_error_body(err)) from None
     return options
+
+
+async def check_policies(
+    halo: HaloLike, creds: HaloCredentials, body: IntegrationBody, options: HaloOptions
+) -> None:
+    """422 naming the first priority matrix entry Halo would refuse: a ticket type Halo does not
+    have, or a priority (its own or the default) not offered by its ticket type's SLA."""
+    types = {t.id: t for t in options.ticket_types}
+    pools: dict[int | None, set[int]] = {}
+    for index, entry in enumerate(body.priority_matrix):
+        where = f"priority_matrix[{index}]"
+        type_id = entry.tickettype_id or body.default_tickettype_id
+        if entry.tickettype_id is not None and entry.tickettype_id not in types:
+            raise BodyError(
+                422,
+                invalid_default(
+                    f"{where}.tickettype_id",
+                    f"Entry {index + 1} of the priority matrix names ticket type"
+                    f" {entry.tickettype_id}, which Halo does not have.",
+                    "Choose a ticket type from the list Halo returned (options.ticket_types).",
+                ),
+            )
+        priority = entry.priority_id or body.default_priority_id
+        if priority is None:
+            continue
+        sla = types[type_id].sla_id if type_id in types else None
+        if sla not in pools:
+            pools[sla] = {p.priority_id for p in await halo.list_priorities(creds, sla)}
+        if priority not in pools[sla]:
+            field = "priority_id" if entry.priority_id else "tickettype_id"
+            raise BodyError(
+                422,
+                invalid_default(
+                    f"{where}.{field}",
+                    f"Entry {index + 1} of the priority matrix gives priority {priority}, which"
+                    f" ticket type {type_id}'s SLA does not offer.",
+                    "Choose a priority of that ticket type's SLA (Halo's priorities are per"
+                    " SLA), or another ticket type.",
+                ),
+            )
 
 
 @dataclass(frozen=True)

@@ -146,12 +146,33 @@ def _config_section(config: IntegrationConfig | None, webhook_url: str) -> str:
         ),
         ("Requester by reference email", "yes" if config.use_reference_email else "no"),
         ("Serial field", config.serial_field_name),
+        *_policy_rows(config),
         ("Webhook URL", webhook_url),
         ("Webhook user", config.webhook_username or "—"),
         ("Saved at", config.updated_at.isoformat()),
     ]
     items = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)
     return f'<section id="config"><h2>Configuration</h2><dl>{items}</dl></section>'
+
+
+def _seconds(value: int) -> str:
+    return f"{value} s" if value else "off"
+
+
+def _policy_rows(config: IntegrationConfig) -> list[tuple[str, Any]]:
+    """The ticket policies (SPEC §7) in words."""
+    matrix = "; ".join(
+        f"{i + 1}. {m.severity or 'any severity'}, {m.alert_name_pattern or 'any name'} →"
+        f" priority {m.priority_id or 'default'}, type {m.tickettype_id or 'default'}"
+        for i, m in enumerate(config.priority_matrix)
+    )
+    return [
+        ("Priority matrix", matrix or "— (the defaults)"),
+        ("Close policy", config.close_policy.replace("_", " ")),
+        ("Reopen window", _seconds(config.reopen_window_seconds)),
+        ("Never reopen statuses", ", ".join(map(str, config.no_reopen_status_ids)) or "—"),
+        ("Occurrence notes at most every", _seconds(config.repeat_note_interval_seconds)),
+    ]
 
 
 def _counters_section(status: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.api_client import api, body, call
 from tests.e2e.conftest import halo_config, publish_config
 from tests.support.scenario import Stack, alert_event
 from tests.support.worker import WorkerProcess, http_get, wait_configured
@@ -179,3 +180,57 @@ def test_repeat_raises_add_at_most_one_note_per_interval(stack: Stack) -> None:
     assert "re-triggered the alert once" in notes[0]
     assert "3 times" in notes[1]  # the two skipped repeats and this one
     assert all(a["hiddenfromuser"] for a in actions_of(stack, ticket))
+
+
+def test_priority_matrix_is_validated_at_save_and_picks_the_ticket_priority(stack: Stack) -> None:
+    worker = stack.worker  # type: ignore[attr-defined]
+    url = api(worker, "matrix")
+    bad = body(
+        stack.halo_url,
+        priority_matrix=[
+            {"severity": "critical", "priority_id": 1},
+            {"alert_name_pattern": "Backup*", "priority_id": 7},
+        ],
+    )
+    reply = call("PUT", url, bad)
+    assert reply.status == 422, reply.text
+    assert reply.body["field"] == "priority_matrix[1].priority_id"
+    assert "Entry 2" in reply.body["message"]
+    no_type = body(stack.halo_url, priority_matrix=[{"severity": "info", "tickettype_id": 99}])
+    reply = call("PUT", url, no_type)
+    assert (reply.status, reply.body["field"]) == (422, "priority_matrix[0].tickettype_id")
+
+    good = body(
+        stack.halo_url,
+        default_tickettype_id=1,
+        default_priority_id=3,
+        default_client_id=13,
+        default_site_id=24,
+        priority_matrix=[
+            {"severity": "critical", "alert_name_pattern": "Backup*", "tickettype_id": 2},
+            {"severity": "critical", "priority_id": 1},
+        ],
+    )
+    reply = call("PUT", url, good)
+    assert reply.status == 200, reply.text
+    assert reply.body["config"]["priority_matrix"][1] == {
+        "severity": "critical",
+        "alert_name_pattern": None,
+        "priority_id": 1,
+        "tickettype_id": None,
+    }
+    wait_configured(worker, "matrix")
+    disk = alert_event("matrix", "p-1")  # severity critical, "Disk almost full"
+    backup = alert_event("matrix", "p-2", name="Backup failed")
+    stack.send(ALERTS, disk, backup)
+    disk_ticket = stack.ticket(stack.result_for(disk)["halo_ticket_id"])
+    backup_result = stack.result_for(backup)
+    backup_ticket = stack.ticket(backup_result["halo_ticket_id"])
+    assert (disk_ticket["priority_id"], disk_ticket["tickettype_id"]) == (1, 1)
+    assert (backup_ticket["priority_id"], backup_ticket["tickettype_id"]) == (3, 2)
+    created = [
+        a
+        for a in stack.records("watchman.activity-feed")
+        if a["kind"] == "ticket_created" and a["alert_id"] == "p-2"
+    ]
+    assert "priority matrix entry 1" in created[0]["message"]
