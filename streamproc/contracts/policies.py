@@ -72,3 +72,10 @@ class TicketPolicies(InputPart):
         description="Repeat raises of an alert whose ticket is open add at most one private note"
         " per interval, with the number of occurrences since the last note (0 = off).",
     )
+    hold_down_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=86_400,
+        description="Flap hold-down: a raise cleared within it makes no ticket, a clear raised"
+        " again within it closes nothing (0 = off).",
+    )

@@ -29,7 +29,7 @@ from streamproc.core.actions import (
     WarningTicketFailed,
 )
 from streamproc.core.decision import Decision
-from streamproc.core.lifecycle import decide, evolve
+from streamproc.core.lifecycle import decide, evolve, fire
 from streamproc.core.manual import decide_warning, evolve_warning, warning_intent_key
 from streamproc.core.render import (
     alert_details_html,
@@ -77,6 +77,7 @@ __all__ = [
     "decide_warning",
     "evolve",
     "evolve_warning",
+    "fire",
     "intent_key",
     "needs_close",
     "route",

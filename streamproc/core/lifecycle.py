@@ -16,6 +16,8 @@ Rules of :func:`decide` (first match wins; "skip" = a ``skipped`` result with th
   - ticket closed within the company's ``reopen_window_seconds`` → pending under a new intent
     key + :class:`ReopenTicket` (a pending reopen re-issues it);
   - else → pending under a new intent key + :class:`OpenTicket`;
+* with a flap hold-down (``hold_down_seconds``), the raise that would open a ticket and the
+  clear that would close one are held (:mod:`streamproc.core.holddown`) until :func:`fire`;
 * cleared/resolved:
   - ``occurred_at`` < latest raise → skip ``stale_event``; otherwise the clear is recorded;
   - ticket open → config missing/disabled → skip as above; else :class:`CloseTicket` under
@@ -33,7 +35,6 @@ from datetime import datetime
 from typing import Any
 
 from streamproc.contracts import AlertEvent, IntegrationConfig
-from streamproc.core import outputs
 from streamproc.core.actions import (
     AddOccurrenceNote,
     CloseTicket,
@@ -41,12 +42,13 @@ from streamproc.core.actions import (
     ReopenTicket,
     ResolvePendingTicket,
 )
-from streamproc.core.decision import QUIET_SKIPS, Decision, skip_message
+from streamproc.core.decision import Decision, skip
+from streamproc.core.holddown import flap, hold_clear, hold_raise, holding, keep_open
 from streamproc.core.outcomes import evolve
 from streamproc.core.policies import note_due, reopens
 from streamproc.core.state import AlertTicketState
 
-__all__ = ["Decision", "config_problem", "decide", "evolve"]
+__all__ = ["Decision", "config_problem", "decide", "evolve", "fire"]
 
 
 def config_problem(config: IntegrationConfig | None) -> str | None:
@@ -58,36 +60,6 @@ def config_problem(config: IntegrationConfig | None) -> str | None:
 
 def _latest(current: datetime | None, seen: datetime) -> datetime:
     return seen if current is None or seen > current else current
-
-
-def skip(
-    state: AlertTicketState, event: AlertEvent, reason: str, now: datetime, **changes: Any
-) -> Decision:
-    """Record ``event`` as handled (``changes`` applied) and report it skipped for ``reason``."""
-    message = skip_message(reason, state.halo_ticket_id)
-    ids = {"company_id": event.company_id, "alert_id": event.alert.id, "now": now}
-    actions = [
-        outputs.result(
-            event_id=event.event_id,
-            outcome="skipped",
-            reason=reason,
-            message=message,
-            halo_ticket_id=state.halo_ticket_id,
-            **ids,
-        )
-    ]
-    if reason not in QUIET_SKIPS:
-        actions.append(
-            outputs.activity(
-                "info",
-                "skipped",
-                f"Alert {event.alert.id!r} ({event.alert.name}): {message}",
-                event_id=event.event_id,
-                halo_ticket_id=state.halo_ticket_id,
-                **ids,
-            )
-        )
-    return Decision(state.remember(event.event_id, **changes), tuple(actions), (reason,))
 
 
 def decide(
@@ -120,6 +92,10 @@ def _on_raise(
     technician_closed = current.status == "closed" and current.closed_by == "halo"
     still_active = current.alert_active
     raised = {"last_raised_at": _latest(current.last_raised_at, event.occurred_at)}
+    if current.held_raise is not None:  # an earlier raise waits out the hold-down
+        return skip(current, event, "held_down", now, **raised)
+    if current.held_clear is not None:
+        return keep_open(current, event, now, raised)
     if current.status == "open":
         return _repeat(current, event, config, now, raised)
     problem = config_problem(config)
@@ -139,6 +115,16 @@ def _on_raise(
         return skip(state, event, "not_visible", now)
     if event.alert.muted:
         return skip(state, event, "muted", now)
+    if holding(config):
+        return hold_raise(state, event, config, now)
+    return _open(state, event, config, now)
+
+
+def _open(
+    state: AlertTicketState, event: AlertEvent, config: IntegrationConfig, now: datetime
+) -> Decision:
+    """A ticket for ``event``: the alert's last one reopened within the window, or a new one."""
+    ids = {"company_id": event.company_id, "alert_id": event.alert.id, "event_id": event.event_id}
     if reopens(state, config, now):
         reopened = state.halo_ticket_id
         state = state.next_intent().model_copy(update={"reopen_ticket_id": reopened})
@@ -147,6 +133,39 @@ def _on_raise(
     assert state.intent_key is not None
     return Decision(
         state, (OpenTicket(intent_key=state.intent_key, source=event, **ids),), ("open_ticket",)
+    )
+
+
+def fire(state: AlertTicketState, config: IntegrationConfig | None, now: datetime) -> Decision:
+    """The hold-down timer: decide the held raise or clear once ``timer_at`` has passed (a
+    timer that is not due, or was already handled, changes nothing)."""
+    if state.timer_at is None or now < state.timer_at:
+        return Decision(state, (), ("timer_not_due",))
+    event = state.held_raise or state.held_clear
+    state = state.model_copy(update={"held_raise": None, "held_clear": None, "timer_at": None})
+    if event is None:
+        return Decision(state, (), ("timer_not_due",))
+    problem = config_problem(config)
+    if problem:
+        return skip(state, event, problem, now)
+    assert config is not None
+    if event.event_type in ("raised", "updated"):
+        return _open(state, event, config, now)
+    if state.status == "open" and state.halo_ticket_id is not None:
+        return Decision(state, (_close(state, event, config),), ("close_ticket",))
+    return skip(state, event, "no_ticket", now)
+
+
+def _close(state: AlertTicketState, event: AlertEvent, config: IntegrationConfig) -> CloseTicket:
+    assert state.halo_ticket_id is not None
+    return CloseTicket(
+        company_id=event.company_id,
+        alert_id=event.alert.id,
+        halo_ticket_id=state.halo_ticket_id,
+        event_id=event.event_id,
+        policy=config.close_policy,
+        cleared_at=event.occurred_at,
+        baseline=state.baseline,
     )
 
 
@@ -202,20 +221,18 @@ def _on_clear(
     if current.last_raised_at is not None and event.occurred_at < current.last_raised_at:
         return skip(current, event, "stale_event", now)
     cleared = {"last_cleared_at": _latest(current.last_cleared_at, event.occurred_at)}
+    if current.held_raise is not None:
+        return flap(current, event, now, cleared)
+    if current.held_clear is not None:
+        return skip(current, event, "held_down", now, **cleared)
     if current.status == "open" and current.halo_ticket_id is not None:
         problem = config_problem(config)
         if problem:
             return skip(current, event, problem, now, **cleared)
         assert config is not None
-        action = CloseTicket(
-            company_id=event.company_id,
-            alert_id=event.alert.id,
-            halo_ticket_id=current.halo_ticket_id,
-            event_id=event.event_id,
-            policy=config.close_policy,
-            cleared_at=event.occurred_at,
-            baseline=current.baseline,
-        )
+        if holding(config):
+            return hold_clear(current, event, config, now, cleared)
+        action = _close(current, event, config)
         return Decision(current.model_copy(update=cleared), (action,), ("close_ticket",))
     reason = {"pending": "ticket_pending", "closed": "already_closed"}.get(
         current.status, "no_ticket"

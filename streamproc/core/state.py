@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from streamproc.contracts import AlertEvent
 from streamproc.contracts._base import HaloId, Id, Timestamp
 
 Status = Literal["idle", "pending", "open", "closed"]
@@ -82,6 +83,15 @@ class AlertTicketState(BaseModel):
     noted_at: Timestamp | None = Field(default=None, description="Last occurrence note.")
     note_event_id: Id | None = Field(
         default=None, description="The raise whose occurrence note is not confirmed yet."
+    )
+    held_raise: AlertEvent | None = Field(
+        default=None, description="A raise waiting out the flap hold-down (no ticket yet)."
+    )
+    held_clear: AlertEvent | None = Field(
+        default=None, description="A clear waiting out the flap hold-down (ticket still open)."
+    )
+    timer_at: Timestamp | None = Field(
+        default=None, description="When the held raise or clear is decided (see holddown.py)."
     )
     last_raised_at: Timestamp | None = Field(default=None, description="Latest raise/update seen.")
     last_cleared_at: Timestamp | None = Field(default=None, description="Latest clear seen.")

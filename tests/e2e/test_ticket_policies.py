@@ -6,6 +6,7 @@ them all, and each test takes seconds.
 
 from __future__ import annotations
 
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -234,3 +235,53 @@ def test_priority_matrix_is_validated_at_save_and_picks_the_ticket_priority(stac
         if a["kind"] == "ticket_created" and a["alert_id"] == "p-2"
     ]
     assert "priority matrix entry 1" in created[0]["message"]
+
+
+def test_flap_hold_down(stack: Stack) -> None:
+    configure(stack, "flaky", hold_down_seconds=3)
+    # raised and cleared within the hold-down: no ticket, both events say so
+    up, down = alert_event("flaky", "h-1"), alert_event("flaky", "h-1", "cleared", minute=1)
+    stack.send(ALERTS, up, down)
+    assert stack.result_for(up)["reason"] == "flapping"
+    assert stack.result_for(down)["reason"] == "flapping"
+    # an alert that stays raised gets its ticket once the hold-down ends, not later
+    stays = alert_event("flaky", "h-2")
+    sent = time.monotonic()
+    stack.send(ALERTS, stays)
+    result = stack.result_for(stays)
+    waited = time.monotonic() - sent
+    assert result["outcome"] == "created", result
+    assert 3 <= waited < 8, waited
+    ticket = result["halo_ticket_id"]
+    # cleared and raised again within the hold-down: the ticket is neither closed nor reopened
+    clear, again = (
+        alert_event("flaky", "h-2", "cleared", minute=2),
+        alert_event("flaky", "h-2", minute=3),
+    )
+    stack.send(ALERTS, clear, again)
+    assert stack.result_for(clear)["reason"] == "flap_kept_open"
+    assert stack.result_for(again)["reason"] == "already_open"
+    time.sleep(4)
+    assert stack.ticket(ticket)["status_id"] != 9
+    flaky = [r for r in stack.results() if r["company_id"] == "flaky"]
+    assert not [r for r in flaky if r["outcome"] == "closed"]
+    assert [
+        a["alert_id"] for a in stack.records("watchman.activity-feed") if a["kind"] == "flapping"
+    ] == ["h-1", "h-2"]
+
+
+def test_a_held_raise_survives_a_worker_restart(make_worker, kafka_bootstrap, halo_url) -> None:
+    worker = make_worker("w1").start()
+    stack = Stack(kafka_bootstrap, worker.topic_prefix, halo_url)
+    stack.worker = worker  # type: ignore[attr-defined]
+    configure(stack, "held", hold_down_seconds=4)
+    raised = alert_event("held", "x-1")
+    stack.send(ALERTS, raised)
+    # the raise is held (nothing yet), then the worker dies before the hold-down ends
+    time.sleep(1.5)
+    assert not [r for r in stack.results() if r["event_id"] == raised["event_id"]]
+    worker.stop(signal.SIGKILL)
+    worker.start()
+    result = stack.result_for(raised, timeout=60)
+    assert result["outcome"] == "created", result
+    assert len(stack.tickets()) == 1

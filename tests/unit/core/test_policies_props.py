@@ -38,6 +38,7 @@ from streamproc.core import (
     TicketLeftOpen,
     decide,
     evolve,
+    fire,
 )
 from streamproc.core.outputs import linked
 from streamproc.core.policies import ActionFact, close_verdict, may_reopen, touches
@@ -93,8 +94,13 @@ class Shell:
         return T0 + timedelta(minutes=self.minute)
 
     def handle(self, event: AlertEvent) -> None:
+        before = self.state.intent_attempts if self.state else 0
         decision = decide(self.state, event, self.config, self.now)
         assert decision == decide(self.state, event, self.config, self.now)
+        if self.config.hold_down_seconds:  # new tickets and closes wait for the timer
+            assert decision.state is not None
+            assert decision.state.intent_attempts == before
+            assert not any(isinstance(a, CloseTicket) for a in decision.actions)
         self.state = decision.state
         with contextlib.suppress(Crash):
             self.run(decision.actions)
@@ -108,6 +114,19 @@ class Shell:
             assert self.state is not None
             decision = evolve(self.state, outcome, self.now)
             self.state = decision.state
+            self.run(decision.actions)
+
+    def tick(self, minutes: int) -> None:
+        """Time passes; the shell's timer hands a due hold-down to the core."""
+        self.minute += minutes
+        if self.state is None or self.state.timer_at is None or self.now < self.state.timer_at:
+            return
+        decision = fire(self.state, self.config, self.now)
+        self.state = decision.state
+        assert self.state is not None
+        assert self.state.timer_at is None
+        assert fire(self.state, self.config, self.now).actions == ()  # a repeated timer
+        with contextlib.suppress(Crash):
             self.run(decision.actions)
 
     def crash_maybe(self) -> None:
@@ -213,6 +232,7 @@ steps = st.lists(
         st.tuples(st.just("replay"), st.integers(0, 40)),
         st.tuples(st.just("technician"), st.sampled_from(["note", "time", "assign", "close"])),
         st.tuples(st.just("technician"), st.just("wont_fix")),
+        st.tuples(st.just("tick"), st.integers(0, 6)),
     ),
     min_size=6,
     max_size=30,
@@ -220,6 +240,7 @@ steps = st.lists(
 POLICIES = st.sampled_from(["always", "untouched_only", "never"])
 WINDOWS = st.sampled_from([0, 0, 300, 3600])
 NOTE_EVERY = st.sampled_from([0, 0, 60, 300])
+HOLD = st.sampled_from([0, 0, 180])
 
 
 def run_sequence(shell: Shell, steps: list[tuple[Any, ...]]) -> list[AlertEvent]:
@@ -235,21 +256,29 @@ def run_sequence(shell: Shell, steps: list[tuple[Any, ...]]) -> list[AlertEvent]
             shell.handle(seen[step[1] % len(seen)])
         elif step[0] == "technician":
             shell.technician(step[1])
+        elif step[0] == "tick":
+            shell.tick(step[1])
         open_tickets = [t for t in shell.halo.tickets.values() if t.open]
         assert len(open_tickets) <= 1
     return seen
 
 
 @settings(max_examples=300, deadline=None)
-@given(steps=steps, data=st.data(), policy=POLICIES, window=WINDOWS, every=NOTE_EVERY)
+@given(steps=steps, data=st.data(), policy=POLICIES, window=WINDOWS, every=NOTE_EVERY, hold=HOLD)
 def test_policies_hold_over_any_sequence_with_crashes_and_replays(
-    steps: list[tuple[Any, ...]], data: st.DataObject, policy: str, window: int, every: int
+    steps: list[tuple[Any, ...]],
+    data: st.DataObject,
+    policy: str,
+    window: int,
+    every: int,
+    hold: int,
 ) -> None:
     config = a_config(
         close_policy=policy,
         reopen_window_seconds=window,
         no_reopen_status_ids=[99],
         repeat_note_interval_seconds=every,
+        hold_down_seconds=hold,
     )
     shell = Shell(data, config)
     seen = run_sequence(shell, steps)
@@ -274,7 +303,11 @@ def test_policies_hold_over_any_sequence_with_crashes_and_replays(
     reasons = {r.reason for r in results}
     raises = sum(1 for a in seen if a.event_type != "cleared")
     assert sum(n for t in shell.halo.tickets.values() for _, n in t.notes) <= raises
+    if hold == 0:
+        assert not reasons & {"flapping", "flap_kept_open", "held_down"}
     for reason in reasons & {
+        "flapping",
+        "flap_kept_open",
         "ticket_reopened",
         "ticket_touched",
         "close_policy_never",
@@ -288,15 +321,21 @@ def test_policies_hold_over_any_sequence_with_crashes_and_replays(
 
 
 @settings(max_examples=200, deadline=None)
-@given(steps=steps, data=st.data(), policy=POLICIES, window=WINDOWS, every=NOTE_EVERY)
+@given(steps=steps, data=st.data(), policy=POLICIES, window=WINDOWS, every=NOTE_EVERY, hold=HOLD)
 def test_a_completed_event_replayed_adds_nothing_and_state_round_trips(
-    steps: list[tuple[Any, ...]], data: st.DataObject, policy: str, window: int, every: int
+    steps: list[tuple[Any, ...]],
+    data: st.DataObject,
+    policy: str,
+    window: int,
+    every: int,
+    hold: int,
 ) -> None:
     config = a_config(
         close_policy=policy,
         reopen_window_seconds=window,
         no_reopen_status_ids=[99],
         repeat_note_interval_seconds=every,
+        hold_down_seconds=hold,
     )
     shell = Shell(data, config)
     for event in run_sequence(shell, steps):
