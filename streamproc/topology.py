@@ -62,12 +62,32 @@ class TopicSpec:
     compacted: bool
 
 
+TABLES = (
+    "alert-state",
+    "integration-configs",
+    "company-status",
+    "company-activity",
+    "instance-budget",
+    "instance-job-marks",
+)
+
+
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """Every topic with its Kafka name and partition count."""
-    return [
+    """Every topic with its Kafka name and partition count, the tables' changelogs included.
+
+    A changelog faust creates only once the worker runs appears in the consumer's metadata with
+    no partitions until the next metadata refresh (minutes), and faust refuses every write to
+    its table meanwhile (PartitionsMismatch): on a fresh cluster the first Halo jobs stalled.
+    """
+    topics = [
         TopicSpec(settings.topic(name), settings.partitions, name in COMPACTED)
         for name in ALL_TOPICS
     ]
+    changelogs = [
+        TopicSpec(f"{settings.group_id}-{table}-changelog", settings.partitions, True)
+        for table in TABLES
+    ]
+    return topics + changelogs
 
 
 @dataclass(frozen=True)
