@@ -17,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 
 from streamproc.contracts import IntegrationConfig
 from streamproc.halopsa import HaloCredentials, HaloError, HaloOptions, Priority
+from streamproc.halopsa.fields import Status
 from streamproc.secretbox import SecretBox, SecretUnreadableError
 from streamproc.web import security
 from streamproc.web.addresses import AddressPolicy
@@ -48,6 +49,8 @@ class HaloLike(Protocol):
     ) -> list[Priority]: ...
 
     async def find_user_by_email(self, creds: HaloCredentials, email: str) -> object: ...
+
+    async def list_statuses(self, creds: HaloCredentials) -> list[Status]: ...
 
     async def find_asset_by_serial(
         self, creds: HaloCredentials, serial: str, field_name: str | None = None
@@ -147,8 +150,21 @@ async def test_integration(
 async def check_policies(
     halo: HaloLike, creds: HaloCredentials, body: IntegrationBody, options: HaloOptions
 ) -> None:
-    """422 naming the first priority matrix entry Halo would refuse: a ticket type Halo does not
-    have, or a priority (its own or the default) not offered by its ticket type's SLA."""
+    """422 naming the first priority matrix entry Halo would refuse (a ticket type Halo does not
+    have, or a priority, its own or the default, not offered by its ticket type's SLA), or a
+    "won't fix" status Halo does not have."""
+    if body.no_reopen_status_ids:
+        known = {status.id for status in await halo.list_statuses(creds)}
+        for index, status_id in enumerate(body.no_reopen_status_ids):
+            if status_id not in known:
+                raise BodyError(
+                    422,
+                    invalid_default(
+                        f"no_reopen_status_ids[{index}]",
+                        f"Halo has no ticket status {status_id}.",
+                        "Choose the closed statuses that mean 'won't fix' from Halo's statuses.",
+                    ),
+                )
     types = {t.id: t for t in options.ticket_types}
     pools: dict[int | None, set[int]] = {}
     for index, entry in enumerate(body.priority_matrix):

@@ -18,6 +18,7 @@ from streamproc.halopsa import (
     Priority,
     TicketType,
 )
+from streamproc.halopsa.fields import Status
 from streamproc.secretbox import SecretBox
 from streamproc.web.addresses import AddressPolicy
 from streamproc.web.integration_service import body_of, prepare_config, resolve_secret
@@ -215,3 +216,13 @@ def test_a_matrix_entry_must_set_something():
         )
     assert info.value.status == 422
     assert info.value.body["fields"][0]["field"] == "priority_matrix.0"
+
+
+async def test_no_reopen_statuses_must_exist_in_halo():
+    class WithStatuses(FakeHalo):
+        async def list_statuses(self, creds):
+            return [Status(1, "New", {}), Status(9, "Closed", {}), Status(12, "Won't fix", {})]
+
+    await check_live(WithStatuses(), body(no_reopen_status_ids=[12]), "pw")
+    error = await rejected(WithStatuses(), body(no_reopen_status_ids=[12, 13]))
+    assert (error["error"], error["field"]) == ("invalid_default", "no_reopen_status_ids[1]")
