@@ -1,7 +1,10 @@
 """The `make run` demo: configure a company against the sandbox and stream alerts through it.
 
-It talks to the running worker only through Kafka (and the sandbox's admin route to close a ticket
-as a technician would), and prints each result, command and activity entry as it happens.
+It talks to the running worker only through Kafka (and the sandbox's admin routes to work on and
+close tickets as a technician would), and prints each result, command and activity entry as it
+happens. The demo company uses two ticket policies (SPEC §7): tickets a technician worked on are
+left open with a note (``close_policy: untouched_only``), and an alert raised again within ten
+minutes of its ticket's close reopens that ticket (``reopen_window_seconds: 600``).
 """
 
 from __future__ import annotations
@@ -60,8 +63,12 @@ def _alert(alert_id: str, event_type: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def _script() -> list[tuple[str, str, dict[str, Any]]]:
-    """(topic, what it shows, record)."""
+TOUCH = "touch"  # a script step working on a ticket in the sandbox, not a Kafka record
+NOTES = "notes"  # a script step printing a ticket's status and notes from the sandbox
+
+
+def _script() -> list[tuple[str, str, Any]]:
+    """(topic, what it shows, record), or (TOUCH, what it shows, summary of the ticket)."""
     return [
         (
             "watchman.alerts",
@@ -99,6 +106,20 @@ def _script() -> list[tuple[str, str, dict[str, Any]]]:
             },
         ),
         ("watchman.alerts", "the first alert clears", _alert("a-1", "cleared")),
+        (
+            "watchman.alerts",
+            "the first alert is raised again within the reopen window",
+            _alert("a-1", "raised"),
+        ),
+        (TOUCH, "a technician logs time on the SMART warning's ticket in Halo", "SMART warning"),
+        (
+            "watchman.alerts",
+            "the SMART warning clears (a technician worked on its ticket)",
+            _alert(
+                "a-4", "cleared", name="SMART warning", computer={"serial_number": "C02RENAMED01"}
+            ),
+        ),
+        (NOTES, "the SMART warning's ticket in Halo: still open, with our private note", "SMART"),
         ("watchman.alerts", "not JSON at all", b"{oops"),
     ]
 
@@ -107,7 +128,11 @@ def _line(topic: str, record: dict[str, Any]) -> str:
     if topic.endswith("ticket-results"):
         ticket = f" #{record['halo_ticket_id']}" if record.get("halo_ticket_id") else ""
         subject = record.get("alert_id") or record.get("warning_id")
-        return f"result   {record['outcome']:<8}{ticket:<6} {subject}: {record['message']}"
+        link = f"  [{record['halo_ticket_url']}]" if record.get("halo_ticket_url") else ""
+        return (
+            f"result   {record['outcome']:<8}{ticket:<6} {subject} ({record['reason']}):"
+            f" {record['message']}{link}"
+        )
     if topic.endswith("alert-commands"):
         ticket = record["halo_ticket_id"]
         return f"command  {record['command']:<8} alert {record['alert_id']} (ticket #{ticket})"
@@ -131,11 +156,18 @@ async def _demo(settings: Settings, sandbox_url: str) -> None:
         await asyncio.sleep(1.0)
         for topic, what, record in _script():
             click.secho(f"\n--> {what}", fg="yellow")
+            if topic == TOUCH:
+                await _in_halo(sandbox_url, record, "touch", {"kind": "time", "hours": 0.5})
+                await _show(consumer, seconds=0.5)
+                continue
+            if topic == NOTES:
+                await _print_notes(sandbox_url, record)
+                continue
             value = record if isinstance(record, bytes) else json.dumps(record).encode()
             await producer.send_and_wait(settings.topic(topic), value, key=COMPANY.encode())
             await _show(consumer, seconds=2.0)
         click.secho("\n--> a technician closes ticket for alert a-3 in Halo", fg="yellow")
-        await _close_in_halo(sandbox_url)
+        await _in_halo(sandbox_url, "Backup overdue", "close", {"note": "Fixed on site"})
         await _show(consumer, seconds=settings.sweep_interval + 3)
     finally:
         await consumer.stop()
@@ -155,6 +187,8 @@ async def _configure(producer: AIOKafkaProducer, settings: Settings, sandbox_url
         default_client_id=13,
         default_site_id=24,
         use_reference_email=True,
+        close_policy="untouched_only",
+        reopen_window_seconds=600,
         updated_at=datetime.now(UTC),
     )
     topic = settings.topic("halopsa.integration-config")
@@ -172,19 +206,39 @@ async def _show(consumer: AIOKafkaConsumer, seconds: float) -> None:
                 click.echo("    " + _line(tp.topic, json.loads(r.value)))
 
 
-async def _close_in_halo(sandbox_url: str) -> None:
+async def _in_halo(sandbox_url: str, summary: str, what: str, body: dict[str, Any]) -> None:
+    """Act on the ticket whose summary names ``summary`` as a technician (sandbox admin route)."""
     import aiohttp
 
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{sandbox_url}/_sandbox/tickets") as resp:
-            body = await resp.json()
-        tickets = body["tickets"] if isinstance(body, dict) else body
-        target = next((t for t in tickets if "Backup overdue" in t["summary"]), None)
+            found = await resp.json()
+        tickets = found["tickets"] if isinstance(found, dict) else found
+        target = next((t for t in tickets if summary in t["summary"]), None)
         if target is None:
             return
-        url = f"{sandbox_url}/_sandbox/tickets/{target['id']}/close"
-        async with http.post(url, json={"note": "Fixed on site"}) as resp:
+        url = f"{sandbox_url}/_sandbox/tickets/{target['id']}/{what}"
+        async with http.post(url, json=body) as resp:
             resp.raise_for_status()
+
+
+async def _print_notes(sandbox_url: str, summary: str) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sandbox_url}/_sandbox/tickets") as resp:
+            found = await resp.json()
+        tickets = found["tickets"] if isinstance(found, dict) else found
+        ticket = next((t for t in tickets if summary in t["summary"]), None)
+        if ticket is None:
+            return
+        async with http.get(f"{sandbox_url}/_sandbox/tickets/{ticket['id']}/actions") as resp:
+            actions = (await resp.json())["actions"]
+    click.echo(f"    halo     ticket #{ticket['id']} status {ticket['status_name']!r}")
+    for action in actions:
+        hours = f", {action['timetaken']} h" if action.get("timetaken") else ""
+        note = action["note"] or "(no note)"
+        click.echo(f"    halo     {action['who']} ({action['outcome']}{hours}): {note}")
 
 
 def run_demo(*, settings: Settings, sandbox_url: str, data_dir: Path) -> None:

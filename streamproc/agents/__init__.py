@@ -8,6 +8,7 @@ from streamproc.agents.dispatch import CompanyDispatcher, Handler
 from streamproc.agents.intake import InputRecord, Intake
 from streamproc.agents.pipeline import Pipeline
 from streamproc.agents.sweep import Sweeper
+from streamproc.agents.timers import TICK, HoldDownTimers
 from streamproc.topology import INPUT_TOPICS
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     handled in order by the worker that owns its partition. One agent consumes them all and
     queues each record in its company's lane: a slow tenant never stalls another.
     """
-    pipeline = Pipeline(runtime)
+    timers = HoldDownTimers(runtime)
+    pipeline = Pipeline(runtime, timers)
     dispatcher = CompanyDispatcher(batch_scope=pipeline.batched.batch)
     handlers = {
         runtime.topic(name).get_topic_name(): _guarded(pipeline, getattr(pipeline, method))
@@ -39,6 +41,7 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     async def _revoked(sender: faust.App, revoked: set, **_: object) -> None:
         await dispatcher.revoke(revoked)
         pipeline.forget()
+        timers.forget()
 
     @app.on_rebalance_complete.connect
     async def _replay_uncommitted(sender: faust.App, **_: object) -> None:
@@ -50,6 +53,7 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
 
     sweeper = Sweeper(runtime, pipeline)
     app.timer(interval=runtime.settings.sweep_interval, name="closure-sweep")(sweeper.sweep)
+    app.timer(interval=TICK, name="hold-down-timers")(timers.tick)
 
 
 def _guarded(pipeline: Pipeline, handler: Handler) -> Handler:

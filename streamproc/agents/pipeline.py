@@ -34,15 +34,18 @@ from streamproc.core import (
     decide_warning,
     evolve,
     evolve_warning,
+    fire,
     state_key,
 )
 from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
 from streamproc.core.manual import warning_key
 from streamproc.core.outputs import activity as activity_action
+from streamproc.core.outputs import linked
 from streamproc.core.status import apply_backlog, apply_config
 
 if TYPE_CHECKING:
     from streamproc.agents.intake import InputRecord
+    from streamproc.agents.timers import HoldDownTimers
     from streamproc.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -63,8 +66,9 @@ Handler = Callable[["InputRecord"], Awaitable[None]]
 class Pipeline:
     """Per-worker handlers for each input topic; called in company lanes, one record at a time."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, timers: HoldDownTimers | None = None) -> None:
         self.runtime = runtime
+        self.timers = timers
         self.tables = runtime.topology
         self.batched = BatchedTables(runtime.stores)
         self.outputs = Outputs(runtime, self.batched)
@@ -170,8 +174,12 @@ class Pipeline:
         await self.batched.delivered(self.outputs.emit(entry))
 
     async def on_observation(self, record: InputRecord) -> None:
-        """A webhook said a ticket changed: its instance's owner reads it (a job)."""
+        """A webhook said a ticket changed (its instance's owner reads it: a job), or an alert's
+        flap hold-down ended (a timer, see timers.py)."""
         obs = _observation(record)
+        if obs.get("timer"):
+            await self._on_timer(obs, record)
+            return
         company = obs["company_id"]
         config = self.config(company)
         if config is None:
@@ -191,6 +199,17 @@ class Pipeline:
             company_id=company, alert_id=state.alert_id, halo_ticket_id=ticket_id, event_id=event_id
         )
         self._send_job(key, action, config, hold=False)
+
+    async def _on_timer(self, obs: dict[str, Any], record: InputRecord) -> None:
+        company, alert = str(obs["company_id"]), str(obs.get("alert_id") or "")
+        key = state_key(company, alert).encode()
+        if self._parked(key, record, self.on_observation):
+            return
+        state = self.batched.state(key)
+        if state is None or state.timer_at is None:
+            return  # a repeated timer record: already decided
+        config = self.config(company)
+        await self.apply(key, fire(state, config, now()), config)
 
     async def on_reply(self, record: InputRecord) -> None:
         """The owner of the company's Halo instance answered a job, or has news."""
@@ -277,13 +296,15 @@ class Pipeline:
         """
         for action in decision.actions:
             if isinstance(action, EMITS):
-                await self.batched.delivered(self.outputs.emit(action))
+                await self.batched.delivered(self.outputs.emit(linked(action, config)))
             elif config is None:
                 log.warning("no config to send %s for %r: dropped", action.kind, key)
             else:
                 self._send_job(key, action, config)
         if key is not None and decision.state is not None:
             self.batched.put_state(key, decision.state)
+            if self.timers is not None:
+                self.timers.note(key, decision.state)
 
     def _send_job(
         self, key: bytes | None, action: JobAction, config: IntegrationConfig, *, hold: bool = True
@@ -312,7 +333,9 @@ def _observation(record: InputRecord) -> dict[str, Any]:
         obs = json.loads(record.value)
     except (TypeError, ValueError) as exc:
         raise ContractError("invalid_json", f"observation is not JSON: {exc}") from None
-    if not isinstance(obs, dict) or not obs.get("company_id") or not obs.get("halo_ticket_id"):
+    if not isinstance(obs, dict) or not obs.get("company_id"):
+        raise ContractError("schema_invalid", "observation needs company_id and halo_ticket_id")
+    if not obs.get("halo_ticket_id") and not (obs.get("timer") and obs.get("alert_id")):
         raise ContractError("schema_invalid", "observation needs company_id and halo_ticket_id")
     return obs
 

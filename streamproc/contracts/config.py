@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from streamproc.contracts._base import HaloId, Id, InputModel, Name, Timestamp
+from streamproc.contracts.policies import TicketPolicies
 
 Url = Annotated[
     str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")
@@ -29,8 +30,16 @@ def instance_key(base_url: str, tenant: str | None) -> str:
     return f"{base.lower()}|{(tenant or '').strip()}"
 
 
-class IntegrationConfig(InputModel):
-    """How one company's alerts become tickets in its HaloPSA instance."""
+def ticket_url(base_url: str, ticket_id: int) -> str:
+    """The agent view of a ticket on a Halo instance (``{base}/tickets?id=N``, as Halo links it)."""
+    base = base_url.strip().rstrip("/")
+    if base.lower().endswith("/api"):
+        base = base[:-4]
+    return f"{base}/tickets?id={int(ticket_id)}"
+
+
+class IntegrationConfig(TicketPolicies, InputModel):
+    """How one company's alerts become tickets in its HaloPSA instance (policies: SPEC §7)."""
 
     company_id: Id = Field(description="Watchman company id; the Kafka key.")
     enabled: bool = Field(description="Off switch: when false no ticket is created or closed.")
@@ -71,3 +80,7 @@ class IntegrationConfig(InputModel):
     def instance(self) -> str:
         """The Halo instance this company's tickets go to (see :func:`instance_key`)."""
         return instance_key(self.base_url, self.tenant)
+
+    def ticket_url(self, ticket_id: int) -> str:
+        """The agent view URL of ``ticket_id`` on this company's instance."""
+        return ticket_url(self.base_url, ticket_id)

@@ -7,11 +7,14 @@ company id. Unknown fields are rejected.
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from streamproc.contracts._base import HaloId, Id, OutputModel, Text, Timestamp, Word
+
+TicketUrl = Annotated[str, StringConstraints(max_length=2100, pattern=r"^https?://")]
+_URL_DOC = "The ticket's agent view on the company's Halo instance (SPEC §7), when there is one."
 
 Outcome = Literal["created", "closed", "skipped", "failed"]
 CommandName = Literal["mute", "unmute"]
@@ -35,6 +38,7 @@ class TicketResult(OutputModel):
     )
     message: Text = Field(description="Human-readable explanation.")
     halo_ticket_id: HaloId | None = Field(default=None, description="Halo ticket id, if any.")
+    halo_ticket_url: TicketUrl | None = Field(default=None, description=_URL_DOC)
     at: Timestamp = Field(description="When the result was decided.")
 
     @model_validator(mode="after")
@@ -51,6 +55,7 @@ class AlertCommand(OutputModel):
     company_id: Id = Field(description="Watchman company id.")
     alert_id: Id = Field(description="Alert to mute or unmute.")
     halo_ticket_id: HaloId = Field(description="The Halo ticket the command is about.")
+    halo_ticket_url: TicketUrl | None = Field(default=None, description=_URL_DOC)
     reason: Word = Field(description="Machine word, e.g. ticket_open, ticket_closed_in_halo.")
     at: Timestamp = Field(description="When the command was decided.")
 
@@ -69,3 +74,4 @@ class ActivityEntry(OutputModel):
     message: Text = Field(description="What happened and, when something is wrong, what to do.")
     alert_id: Id | None = Field(default=None, description="Alert concerned, if any.")
     halo_ticket_id: HaloId | None = Field(default=None, description="Halo ticket, if any.")
+    halo_ticket_url: TicketUrl | None = Field(default=None, description=_URL_DOC)

@@ -5,26 +5,31 @@ May import :mod:`streamproc.contracts` and the standard library only.
 
 from streamproc.core.actions import (
     Action,
+    AddOccurrenceNote,
     CloseTicket,
     EmitActivity,
     EmitCommand,
     EmitResult,
     HaloReportsClosed,
+    NoteAdded,
+    NoteFailed,
     OpenTicket,
     OpenWarningTicket,
     Outcome,
+    ReopenTicket,
     ResolvePendingTicket,
     TicketAlreadyClosed,
     TicketClosedByUs,
     TicketCloseFailed,
     TicketCreated,
     TicketCreateFailed,
+    TicketLeftOpen,
     WarningOutcome,
     WarningTicketCreated,
     WarningTicketFailed,
 )
 from streamproc.core.decision import Decision
-from streamproc.core.lifecycle import decide, evolve
+from streamproc.core.lifecycle import decide, evolve, fire
 from streamproc.core.manual import decide_warning, evolve_warning, warning_intent_key
 from streamproc.core.render import (
     alert_details_html,
@@ -37,6 +42,7 @@ from streamproc.core.state import AlertTicketState, intent_key, needs_close, sta
 
 __all__ = [
     "Action",
+    "AddOccurrenceNote",
     "AlertTicketState",
     "AssetMatch",
     "CloseTicket",
@@ -45,9 +51,12 @@ __all__ = [
     "EmitCommand",
     "EmitResult",
     "HaloReportsClosed",
+    "NoteAdded",
+    "NoteFailed",
     "OpenTicket",
     "OpenWarningTicket",
     "Outcome",
+    "ReopenTicket",
     "ResolvePendingTicket",
     "Route",
     "RouteError",
@@ -57,6 +66,7 @@ __all__ = [
     "TicketClosedByUs",
     "TicketCreateFailed",
     "TicketCreated",
+    "TicketLeftOpen",
     "UserMatch",
     "WarningOutcome",
     "WarningTicketCreated",
@@ -67,6 +77,7 @@ __all__ = [
     "decide_warning",
     "evolve",
     "evolve_warning",
+    "fire",
     "intent_key",
     "needs_close",
     "route",

@@ -11,8 +11,12 @@ OpenTicket             route + render + create with ``supplier_reference=intent_
                        TicketCreated | TicketCreateFailed
 ResolvePendingTicket   find the ticket whose supplier_reference equals ``intent_key``; adopt it if
                        found (TicketCreated, recovered=True), else create as OpenTicket
-CloseTicket            read it; open → set the config's ``close_status_id`` → TicketClosedByUs;
-                       already closed/deleted → TicketAlreadyClosed; error → TicketCloseFailed
+ReopenTicket           reopen the alert's last ticket with a note (TicketCreated, reopened=True),
+                       or create as ResolvePendingTicket when Halo's record forbids a reopen
+CloseTicket            read it; open → close policy → set the config's ``close_status_id`` →
+                       TicketClosedByUs, or a note → TicketLeftOpen; already closed/deleted →
+                       TicketAlreadyClosed; error → TicketCloseFailed
+AddOccurrenceNote      a private note with the repeat count → NoteAdded | NoteFailed
 OpenWarningTicket      like ResolvePendingTicket for a manual warning → WarningTicketCreated |
                        WarningTicketFailed
 EmitResult             publish to ``halopsa.ticket-results``
@@ -34,8 +38,10 @@ from streamproc.contracts import (
     ManualWarning,
     TicketResult,
 )
-from streamproc.contracts._base import HaloId, Id, Text, Word
+from streamproc.contracts._base import HaloId, Id, Text, Timestamp, Word
+from streamproc.contracts.policies import ClosePolicy
 from streamproc.core.routing import RouteWarning
+from streamproc.core.state import Baseline
 
 
 class _Data(BaseModel):
@@ -65,13 +71,48 @@ class ResolvePendingTicket(_Data):
 
 
 class CloseTicket(_Data):
-    """Close ``halo_ticket_id`` (config ``close_status_id``) if Halo still reports it open."""
+    """Close ``halo_ticket_id`` (config ``close_status_id``) if Halo still reports it open.
+
+    Under a ``policy`` other than ``always`` the shell reads what was done to the ticket since
+    ``baseline`` and asks :func:`~streamproc.core.policies.close_verdict` whether to close.
+    """
 
     kind: Literal["close_ticket"] = "close_ticket"
     company_id: Id
     alert_id: Id
     halo_ticket_id: HaloId
     event_id: Id
+    policy: ClosePolicy = "always"
+    cleared_at: Timestamp | None = None
+    baseline: Baseline | None = None
+
+
+class ReopenTicket(_Data):
+    """Reopen ``halo_ticket_id`` with a note (reopen window) unless Halo's record forbids it
+    (deleted, merged, a status in ``no_reopen_status_ids``): then create a ticket as OpenTicket.
+    A ticket already found under ``intent_key`` is adopted (a replay)."""
+
+    kind: Literal["reopen_ticket"] = "reopen_ticket"
+    company_id: Id
+    alert_id: Id
+    intent_key: str
+    event_id: Id
+    halo_ticket_id: HaloId
+    no_reopen_status_ids: tuple[HaloId, ...] = ()
+    source: AlertEvent
+
+
+class AddOccurrenceNote(_Data):
+    """Add a private note to the open ``halo_ticket_id``: the alert was raised again
+    ``occurrences`` times since the last note (unless a replayed job added it already)."""
+
+    kind: Literal["add_occurrence_note"] = "add_occurrence_note"
+    company_id: Id
+    alert_id: Id
+    halo_ticket_id: HaloId
+    event_id: Id
+    occurrences: int = Field(ge=1)
+    raised_at: Timestamp
 
 
 class OpenWarningTicket(_Data):
@@ -109,7 +150,9 @@ class EmitActivity(_Data):
 Action = (
     OpenTicket
     | ResolvePendingTicket
+    | ReopenTicket
     | CloseTicket
+    | AddOccurrenceNote
     | OpenWarningTicket
     | EmitResult
     | EmitCommand
@@ -126,6 +169,11 @@ class TicketCreated(_Data):
     intent_key: str
     halo_ticket_id: HaloId
     recovered: bool = Field(default=False, description="Found by intent key, not created now.")
+    reopened: bool = Field(default=False, description="An earlier ticket of the alert, reopened.")
+    baseline: Baseline | None = Field(default=None, description="The ticket as we left it.")
+    matrix_entry: int | None = Field(
+        default=None, ge=0, description="The priority matrix entry that chose priority/type."
+    )
     warnings: tuple[RouteWarning, ...] = Field(default=(), description="From routing.")
 
 
@@ -157,6 +205,35 @@ class TicketAlreadyClosed(_Data):
     halo_ticket_id: HaloId
 
 
+class TicketLeftOpen(_Data):
+    """The close policy kept ``halo_ticket_id`` open; a private note says the alert cleared."""
+
+    kind: Literal["ticket_left_open"] = "ticket_left_open"
+    event_id: Id
+    halo_ticket_id: HaloId
+    reason: Literal["ticket_touched", "close_policy_never"]
+    touched: tuple[str, ...] = Field(default=(), description="What showed it was worked on.")
+
+
+class NoteAdded(_Data):
+    """The occurrence note is on ``halo_ticket_id``."""
+
+    kind: Literal["note_added"] = "note_added"
+    event_id: Id
+    halo_ticket_id: HaloId
+
+
+class NoteFailed(_Data):
+    """Adding the occurrence note failed."""
+
+    kind: Literal["note_failed"] = "note_failed"
+    event_id: Id
+    halo_ticket_id: HaloId
+    reason: Word
+    message: Text
+    retriable: bool = False
+
+
 class TicketCloseFailed(_Data):
     """Closing ``halo_ticket_id`` failed; the ticket is still open as far as we know."""
 
@@ -185,7 +262,10 @@ Outcome = (
     | TicketCreateFailed
     | TicketClosedByUs
     | TicketAlreadyClosed
+    | TicketLeftOpen
     | TicketCloseFailed
+    | NoteAdded
+    | NoteFailed
     | HaloReportsClosed
 )
 """What the shell reports back about an alert ticket."""

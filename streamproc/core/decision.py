@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from streamproc.contracts import AlertEvent
+from streamproc.core import outputs
 from streamproc.core.actions import Action
 from streamproc.core.state import AlertTicketState
 
@@ -39,11 +43,17 @@ SKIP_MESSAGES: dict[str, str] = {
     "already_closed": "The Halo ticket{ticket} is already closed.",
     "ticket_pending": "Creation of the Halo ticket for this alert is not confirmed yet; it will be"
     " closed as soon as it is confirmed.",
+    "held_down": "The alert's last change waits for the company's flap hold-down; this event"
+    " changes nothing.",
+    "flapping": "The alert was raised and cleared within the company's flap hold-down, so no"
+    " ticket was created.",
+    "flap_kept_open": "The alert cleared and was raised again within the company's flap"
+    " hold-down, so its Halo ticket{ticket} stays open.",
 }
 """Skip reason → human message (``{ticket}`` becomes `` (#123)`` when a ticket is known)."""
 
 QUIET_SKIPS = frozenset(
-    {"integration_not_configured", "integration_disabled", "already_open", "no_ticket"}
+    {"integration_not_configured", "integration_disabled", "already_open", "no_ticket", "held_down"}
 )
 """Alert skips that are routine: a ticket result but no activity-feed entry.
 
@@ -56,3 +66,33 @@ def skip_message(reason: str, halo_ticket_id: int | None) -> str:
     """The human message for a skip reason, naming the Halo ticket when there is one."""
     ticket = f" (#{halo_ticket_id})" if halo_ticket_id is not None else ""
     return SKIP_MESSAGES[reason].format(ticket=ticket)
+
+
+def skip(
+    state: AlertTicketState, event: AlertEvent, reason: str, now: datetime, **changes: Any
+) -> Decision:
+    """Record ``event`` as handled (``changes`` applied) and report it skipped for ``reason``."""
+    message = skip_message(reason, state.halo_ticket_id)
+    ids = {"company_id": event.company_id, "alert_id": event.alert.id, "now": now}
+    actions = [
+        outputs.result(
+            event_id=event.event_id,
+            outcome="skipped",
+            reason=reason,
+            message=message,
+            halo_ticket_id=state.halo_ticket_id,
+            **ids,
+        )
+    ]
+    if reason not in QUIET_SKIPS:
+        actions.append(
+            outputs.activity(
+                "info",
+                "skipped",
+                f"Alert {event.alert.id!r} ({event.alert.name}): {message}",
+                event_id=event.event_id,
+                halo_ticket_id=state.halo_ticket_id,
+                **ids,
+            )
+        )
+    return Decision(state.remember(event.event_id, **changes), tuple(actions), (reason,))

@@ -17,16 +17,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from streamproc.contracts import IntegrationConfig
 from streamproc.contracts._base import HaloId, Id, Text, Timestamp, Word
 from streamproc.core.actions import (
+    AddOccurrenceNote,
     CloseTicket,
     HaloReportsClosed,
+    NoteAdded,
+    NoteFailed,
     OpenTicket,
     OpenWarningTicket,
+    ReopenTicket,
     ResolvePendingTicket,
     TicketAlreadyClosed,
     TicketClosedByUs,
     TicketCloseFailed,
     TicketCreated,
     TicketCreateFailed,
+    TicketLeftOpen,
     WarningTicketCreated,
     WarningTicketFailed,
 )
@@ -61,7 +66,9 @@ class WatchTickets(_Data):
 JobAction = Annotated[
     OpenTicket
     | ResolvePendingTicket
+    | ReopenTicket
     | CloseTicket
+    | AddOccurrenceNote
     | OpenWarningTicket
     | ObserveTicket
     | WatchTickets,
@@ -73,7 +80,10 @@ ReplyOutcome = Annotated[
     | TicketCreateFailed
     | TicketClosedByUs
     | TicketAlreadyClosed
+    | TicketLeftOpen
     | TicketCloseFailed
+    | NoteAdded
+    | NoteFailed
     | HaloReportsClosed
     | WarningTicketCreated
     | WarningTicketFailed,

@@ -5,16 +5,23 @@ Rules of :func:`decide` (first match wins; "skip" = a ``skipped`` result with th
 * event id already handled → no actions (``duplicate_event``);
 * raised/updated:
   - ``occurred_at`` ≤ latest clear → skip ``stale_event``;
-  - ticket open → skip ``already_open`` (also when the alert is muted: the mute is ours);
+  - ticket open → skip ``already_open`` (also when the alert is muted: the mute is ours), or
+    :class:`AddOccurrenceNote` when the company's ``repeat_note_interval_seconds`` has passed
+    since the last note (the count of repeat raises since then);
   - no config → skip ``integration_not_configured``; disabled → skip ``integration_disabled``;
   - ticket pending (create not confirmed) → :class:`ResolvePendingTicket` (same intent key);
   - ``updated`` after a technician closed the ticket while the alert stayed active → skip
     ``ticket_closed_in_halo`` (a ``raised`` event does open a new ticket);
   - hidden → skip ``not_visible``; muted → skip ``muted``;
+  - ticket closed within the company's ``reopen_window_seconds`` → pending under a new intent
+    key + :class:`ReopenTicket` (a pending reopen re-issues it);
   - else → pending under a new intent key + :class:`OpenTicket`;
+* with a flap hold-down (``hold_down_seconds``), the raise that would open a ticket and the
+  clear that would close one are held (:mod:`streamproc.core.holddown`) until :func:`fire`;
 * cleared/resolved:
   - ``occurred_at`` < latest raise → skip ``stale_event``; otherwise the clear is recorded;
-  - ticket open → config missing/disabled → skip as above; else :class:`CloseTicket`;
+  - ticket open → config missing/disabled → skip as above; else :class:`CloseTicket` under
+    the company's ``close_policy``;
   - pending → skip ``ticket_pending`` (closed once confirmed); closed → skip ``already_closed``;
     idle → skip ``no_ticket``.
 
@@ -28,13 +35,20 @@ from datetime import datetime
 from typing import Any
 
 from streamproc.contracts import AlertEvent, IntegrationConfig
-from streamproc.core import outputs
-from streamproc.core.actions import CloseTicket, OpenTicket, ResolvePendingTicket
-from streamproc.core.decision import QUIET_SKIPS, Decision, skip_message
+from streamproc.core.actions import (
+    AddOccurrenceNote,
+    CloseTicket,
+    OpenTicket,
+    ReopenTicket,
+    ResolvePendingTicket,
+)
+from streamproc.core.decision import Decision, skip
+from streamproc.core.holddown import flap, hold_clear, hold_raise, holding, keep_open
 from streamproc.core.outcomes import evolve
+from streamproc.core.policies import note_due, reopens
 from streamproc.core.state import AlertTicketState
 
-__all__ = ["Decision", "config_problem", "decide", "evolve"]
+__all__ = ["Decision", "config_problem", "decide", "evolve", "fire"]
 
 
 def config_problem(config: IntegrationConfig | None) -> str | None:
@@ -46,36 +60,6 @@ def config_problem(config: IntegrationConfig | None) -> str | None:
 
 def _latest(current: datetime | None, seen: datetime) -> datetime:
     return seen if current is None or seen > current else current
-
-
-def skip(
-    state: AlertTicketState, event: AlertEvent, reason: str, now: datetime, **changes: Any
-) -> Decision:
-    """Record ``event`` as handled (``changes`` applied) and report it skipped for ``reason``."""
-    message = skip_message(reason, state.halo_ticket_id)
-    ids = {"company_id": event.company_id, "alert_id": event.alert.id, "now": now}
-    actions = [
-        outputs.result(
-            event_id=event.event_id,
-            outcome="skipped",
-            reason=reason,
-            message=message,
-            halo_ticket_id=state.halo_ticket_id,
-            **ids,
-        )
-    ]
-    if reason not in QUIET_SKIPS:
-        actions.append(
-            outputs.activity(
-                "info",
-                "skipped",
-                f"Alert {event.alert.id!r} ({event.alert.name}): {message}",
-                event_id=event.event_id,
-                halo_ticket_id=state.halo_ticket_id,
-                **ids,
-            )
-        )
-    return Decision(state.remember(event.event_id, **changes), tuple(actions), (reason,))
 
 
 def decide(
@@ -108,14 +92,21 @@ def _on_raise(
     technician_closed = current.status == "closed" and current.closed_by == "halo"
     still_active = current.alert_active
     raised = {"last_raised_at": _latest(current.last_raised_at, event.occurred_at)}
+    if current.held_raise is not None:  # an earlier raise waits out the hold-down
+        return skip(current, event, "held_down", now, **raised)
+    if current.held_clear is not None:
+        return keep_open(current, event, now, raised)
     if current.status == "open":
-        return skip(current, event, "already_open", now, **raised)
+        return _repeat(current, event, config, now, raised)
     problem = config_problem(config)
     if problem:
         return skip(current, event, problem, now, **raised)
+    assert config is not None
     state = current.model_copy(update=raised)
     ids = {"company_id": event.company_id, "alert_id": event.alert.id, "event_id": event.event_id}
     if state.status == "pending" and state.intent_key is not None:
+        if state.reopen_ticket_id is not None:
+            return _reopen(state, event, config, ids)
         action = ResolvePendingTicket(intent_key=state.intent_key, source=event, **ids)
         return Decision(state, (action,), ("resolve_pending",))
     if event.event_type == "updated" and technician_closed and still_active:
@@ -124,11 +115,104 @@ def _on_raise(
         return skip(state, event, "not_visible", now)
     if event.alert.muted:
         return skip(state, event, "muted", now)
+    if holding(config):
+        return hold_raise(state, event, config, now)
+    return _open(state, event, config, now)
+
+
+def _open(
+    state: AlertTicketState, event: AlertEvent, config: IntegrationConfig, now: datetime
+) -> Decision:
+    """A ticket for ``event``: the alert's last one reopened within the window, or a new one."""
+    ids = {"company_id": event.company_id, "alert_id": event.alert.id, "event_id": event.event_id}
+    if reopens(state, config, now):
+        reopened = state.halo_ticket_id
+        state = state.next_intent().model_copy(update={"reopen_ticket_id": reopened})
+        return _reopen(state, event, config, ids)
     state = state.next_intent()
     assert state.intent_key is not None
     return Decision(
         state, (OpenTicket(intent_key=state.intent_key, source=event, **ids),), ("open_ticket",)
     )
+
+
+def fire(state: AlertTicketState, config: IntegrationConfig | None, now: datetime) -> Decision:
+    """The hold-down timer: decide the held raise or clear once ``timer_at`` has passed (a
+    timer that is not due, or was already handled, changes nothing)."""
+    if state.timer_at is None or now < state.timer_at:
+        return Decision(state, (), ("timer_not_due",))
+    event = state.held_raise or state.held_clear
+    state = state.model_copy(update={"held_raise": None, "held_clear": None, "timer_at": None})
+    if event is None:
+        return Decision(state, (), ("timer_not_due",))
+    problem = config_problem(config)
+    if problem:
+        return skip(state, event, problem, now)
+    assert config is not None
+    if event.event_type in ("raised", "updated"):
+        return _open(state, event, config, now)
+    if state.status == "open" and state.halo_ticket_id is not None:
+        return Decision(state, (_close(state, event, config),), ("close_ticket",))
+    return skip(state, event, "no_ticket", now)
+
+
+def _close(state: AlertTicketState, event: AlertEvent, config: IntegrationConfig) -> CloseTicket:
+    assert state.halo_ticket_id is not None
+    return CloseTicket(
+        company_id=event.company_id,
+        alert_id=event.alert.id,
+        halo_ticket_id=state.halo_ticket_id,
+        event_id=event.event_id,
+        policy=config.close_policy,
+        cleared_at=event.occurred_at,
+        baseline=state.baseline,
+    )
+
+
+def _repeat(
+    current: AlertTicketState,
+    event: AlertEvent,
+    config: IntegrationConfig | None,
+    now: datetime,
+    raised: dict[str, Any],
+) -> Decision:
+    """A raise of an alert whose ticket is open: a skip, or an occurrence note when due."""
+    if current.note_event_id == event.event_id:  # redelivered before its note was confirmed
+        return Decision(current, (_note(current, event),), ("occurrence_note",))
+    counting = config is not None and config.repeat_note_interval_seconds > 0
+    if counting:
+        raised = {**raised, "repeats": current.repeats + 1}
+    if not note_due(current, config, now):
+        return skip(current, event, "already_open", now, **raised)
+    state = current.model_copy(update={**raised, "noted_at": now, "note_event_id": event.event_id})
+    return Decision(state, (_note(state, event),), ("occurrence_note",))
+
+
+def _note(state: AlertTicketState, event: AlertEvent) -> AddOccurrenceNote:
+    assert state.halo_ticket_id is not None
+    return AddOccurrenceNote(
+        company_id=state.company_id,
+        alert_id=state.alert_id,
+        halo_ticket_id=state.halo_ticket_id,
+        event_id=event.event_id,
+        occurrences=max(state.repeats, 1),
+        raised_at=event.occurred_at,
+    )
+
+
+def _reopen(
+    state: AlertTicketState, event: AlertEvent, config: IntegrationConfig, ids: dict[str, str]
+) -> Decision:
+    assert state.intent_key is not None
+    assert state.reopen_ticket_id is not None
+    action = ReopenTicket(
+        intent_key=state.intent_key,
+        halo_ticket_id=state.reopen_ticket_id,
+        no_reopen_status_ids=config.no_reopen_status_ids,
+        source=event,
+        **ids,
+    )
+    return Decision(state, (action,), ("reopen_ticket",))
 
 
 def _on_clear(
@@ -137,16 +221,18 @@ def _on_clear(
     if current.last_raised_at is not None and event.occurred_at < current.last_raised_at:
         return skip(current, event, "stale_event", now)
     cleared = {"last_cleared_at": _latest(current.last_cleared_at, event.occurred_at)}
+    if current.held_raise is not None:
+        return flap(current, event, now, cleared)
+    if current.held_clear is not None:
+        return skip(current, event, "held_down", now, **cleared)
     if current.status == "open" and current.halo_ticket_id is not None:
         problem = config_problem(config)
         if problem:
             return skip(current, event, problem, now, **cleared)
-        action = CloseTicket(
-            company_id=event.company_id,
-            alert_id=event.alert.id,
-            halo_ticket_id=current.halo_ticket_id,
-            event_id=event.event_id,
-        )
+        assert config is not None
+        if holding(config):
+            return hold_clear(current, event, config, now, cleared)
+        action = _close(current, event, config)
         return Decision(current.model_copy(update=cleared), (action,), ("close_ticket",))
     reason = {"pending": "ticket_pending", "closed": "already_closed"}.get(
         current.status, "no_ticket"

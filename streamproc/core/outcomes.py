@@ -4,8 +4,8 @@
 outcome                 new state → actions
 ======================  ==========================================================================
 TicketCreated           open → mute command (or CloseTicket if the alert cleared meanwhile),
-                        ``created`` result, ``ticket_created`` activity, one activity per
-                        routing warning
+                        ``created`` result (``ticket_reopened`` when reopened),
+                        ``ticket_created`` activity, one activity per routing warning
 TicketCreateFailed      idle (stays pending if ``ambiguous``) → ``failed`` result,
                         ``integration_error`` activity
 TicketClosedByUs        closed by us → ``closed`` result, ``ticket_closed`` activity; no unmute:
@@ -13,6 +13,10 @@ TicketClosedByUs        closed by us → ``closed`` result, ``ticket_closed`` ac
 TicketAlreadyClosed     closed by halo → ``skipped/already_closed`` result, activity (unmute only
                         if the alert is somehow still active)
 TicketCloseFailed       stays open → ``failed`` result, ``integration_error`` activity
+NoteAdded / NoteFailed  count reset / kept → ``skipped/occurrence_noted`` result (no activity:
+                        a flapping alert must not flood the feed) / ``failed`` + activity
+TicketLeftOpen          stays open, close declined → ``skipped/ticket_touched`` or
+                        ``skipped/close_policy_never`` result, ``ticket_left_open`` activity
 HaloReportsClosed       closed by halo → unmute command while the alert is still active,
                         ``ticket_closed`` activity (no result: there is no input event)
 ======================  ==========================================================================
@@ -31,15 +35,19 @@ from streamproc.core.actions import (
     Action,
     CloseTicket,
     HaloReportsClosed,
+    NoteAdded,
+    NoteFailed,
     Outcome,
     TicketAlreadyClosed,
     TicketClosedByUs,
     TicketCloseFailed,
     TicketCreated,
     TicketCreateFailed,
+    TicketLeftOpen,
 )
 from streamproc.core.decision import Decision
 from streamproc.core.outputs import Level, OutcomeWord
+from streamproc.core.policy_outcomes import left_open, noted
 from streamproc.core.state import AlertTicketState
 
 Verb = Literal["mute", "unmute"]
@@ -60,6 +68,12 @@ def evolve(state: AlertTicketState, outcome: Outcome, now: datetime) -> Decision
             return _stale(state, outcome, now)
         case TicketCloseFailed():
             return _close_failed(state, outcome, now)
+        case TicketLeftOpen():
+            return left_open(state, outcome, now)
+        case NoteAdded() | NoteFailed() if state.note_event_id != outcome.event_id:
+            return _stale(state, outcome, now)
+        case NoteAdded() | NoteFailed():
+            return noted(state, outcome, now)
         case TicketClosedByUs() | TicketAlreadyClosed() | HaloReportsClosed():
             return _closed(state, outcome, now)
     raise TypeError(f"unknown outcome {outcome!r}")  # pragma: no cover
@@ -138,11 +152,25 @@ def _stale(state: AlertTicketState, outcome: Outcome, now: datetime) -> Decision
 def _created(state: AlertTicketState, outcome: TicketCreated, now: datetime) -> Decision:
     ticket, event_id = outcome.halo_ticket_id, outcome.event_id
     new = state.model_copy(
-        update={"status": "open", "halo_ticket_id": ticket, "opened_at": now}
+        update={
+            "status": "open",
+            "halo_ticket_id": ticket,
+            "opened_at": now,
+            "baseline": outcome.baseline,
+            "reopen_ticket_id": None,
+        }
     ).remember(event_id)
-    verb = "Found the existing" if outcome.recovered else "Created"
-    reason = "ticket_recovered" if outcome.recovered else "ticket_created"
+    if outcome.reopened:
+        verb, reason = "Reopened", "ticket_reopened"
+    elif outcome.recovered:
+        verb, reason = "Found the existing", "ticket_recovered"
+    else:
+        verb, reason = "Created", "ticket_created"
     text = f"{verb} Halo ticket #{ticket} for alert {state.alert_id!r}."
+    if outcome.reopened:
+        text += " It was closed less than the reopen window ago."
+    if outcome.matrix_entry is not None:
+        text += f" Priority and type from priority matrix entry {outcome.matrix_entry + 1}."
     actions = [
         _result(new, event_id, "created", reason, text, now),
         _activity(
@@ -180,7 +208,9 @@ def _create_failed(state: AlertTicketState, outcome: TicketCreateFailed, now: da
             " the ticket before creating it again."
         )
     else:
-        new = state.model_copy(update={"status": "idle", "intent_key": None})
+        new = state.model_copy(
+            update={"status": "idle", "intent_key": None, "reopen_ticket_id": None}
+        )
         new = new.remember(outcome.event_id)
         after = " A new attempt is made on the next event for this alert."
     text = f"Could not create a Halo ticket for alert {state.alert_id!r}: {outcome.message}"
@@ -211,8 +241,15 @@ def _closed(
     now: datetime,
 ) -> Decision:
     by_us = isinstance(outcome, TicketClosedByUs)
+    how = outcome.how if isinstance(outcome, HaloReportsClosed) else None
     new = state.model_copy(
-        update={"status": "closed", "closed_at": now, "closed_by": "us" if by_us else "halo"}
+        update={
+            "status": "closed",
+            "closed_at": now,
+            "closed_by": "us" if by_us else "halo",
+            "closed_how": how,
+            "close_declined": False,
+        }
     )
     ticket, event_id = outcome.halo_ticket_id, outcome.event_id
     actions: list[Action] = []

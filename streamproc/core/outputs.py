@@ -10,11 +10,25 @@ import hashlib
 from datetime import datetime
 from typing import Literal
 
-from streamproc.contracts import ActivityEntry, AlertCommand, TicketResult
+from streamproc.contracts import ActivityEntry, AlertCommand, IntegrationConfig, TicketResult
 from streamproc.core.actions import EmitActivity, EmitCommand, EmitResult
 
 Level = Literal["info", "warning", "error"]
 OutcomeWord = Literal["created", "closed", "skipped", "failed"]
+
+
+Emit = EmitResult | EmitCommand | EmitActivity
+_RECORD_FIELD = {"emit_result": "result", "emit_command": "command", "emit_activity": "entry"}
+
+
+def linked(action: Emit, config: IntegrationConfig | None) -> Emit:
+    """``action`` with ``halo_ticket_url`` set from its ticket id on the company's instance."""
+    field = _RECORD_FIELD[action.kind]
+    record = getattr(action, field)
+    if config is None or record.halo_ticket_id is None or record.halo_ticket_url is not None:
+        return action
+    url = config.ticket_url(record.halo_ticket_id)
+    return action.model_copy(update={field: record.model_copy(update={"halo_ticket_url": url})})
 
 
 def activity_id(company_id: str, event_id: str, kind: str, index: int = 0) -> str:

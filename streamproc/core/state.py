@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from streamproc.contracts import AlertEvent
 from streamproc.contracts._base import HaloId, Id, Timestamp
 
 Status = Literal["idle", "pending", "open", "closed"]
@@ -36,6 +37,16 @@ def state_key(company_id: str, alert_id: str) -> str:
     return f"{len(company_id)}:{company_id}/{alert_id}"
 
 
+class Baseline(BaseModel):
+    """The ticket as we left it (after our create or reopen): later differences are touches."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    status_id: int | None = None
+    agent_id: int | None = None
+    last_action_id: int = 0
+
+
 class AlertTicketState(BaseModel):
     """Where one alert's Halo ticket stands.
 
@@ -56,6 +67,32 @@ class AlertTicketState(BaseModel):
     opened_at: Timestamp | None = Field(default=None, description="When the ticket was confirmed.")
     closed_at: Timestamp | None = Field(default=None, description="When it was seen closed.")
     closed_by: ClosedBy | None = Field(default=None, description="us (alert cleared) or halo.")
+    closed_how: Literal["closed", "deleted", "merged"] | None = Field(
+        default=None, description="How Halo ended the ticket (None: closed by us)."
+    )
+    baseline: Baseline | None = Field(
+        default=None, description="The open ticket as we left it (close policy: touched?)."
+    )
+    close_declined: bool = Field(
+        default=False, description="The alert cleared but the close policy left it open."
+    )
+    reopen_ticket_id: HaloId | None = Field(
+        default=None, description="The pending intent reopens this ticket (reopen window)."
+    )
+    repeats: int = Field(default=0, ge=0, description="Repeat raises since the last note.")
+    noted_at: Timestamp | None = Field(default=None, description="Last occurrence note.")
+    note_event_id: Id | None = Field(
+        default=None, description="The raise whose occurrence note is not confirmed yet."
+    )
+    held_raise: AlertEvent | None = Field(
+        default=None, description="A raise waiting out the flap hold-down (no ticket yet)."
+    )
+    held_clear: AlertEvent | None = Field(
+        default=None, description="A clear waiting out the flap hold-down (ticket still open)."
+    )
+    timer_at: Timestamp | None = Field(
+        default=None, description="When the held raise or clear is decided (see holddown.py)."
+    )
     last_raised_at: Timestamp | None = Field(default=None, description="Latest raise/update seen.")
     last_cleared_at: Timestamp | None = Field(default=None, description="Latest clear seen.")
     recent_event_ids: tuple[str, ...] = Field(default=(), description="Last 64 handled events.")
@@ -93,6 +130,13 @@ class AlertTicketState(BaseModel):
                 "opened_at": None,
                 "closed_at": None,
                 "closed_by": None,
+                "closed_how": None,
+                "baseline": None,
+                "close_declined": False,
+                "reopen_ticket_id": None,
+                "repeats": 0,
+                "noted_at": None,
+                "note_event_id": None,
             }
         )
 
@@ -102,4 +146,4 @@ def needs_close(state: AlertTicketState) -> bool:
 
     The shell's sweep can issue :class:`~streamproc.core.actions.CloseTicket` for such states.
     """
-    return state.status == "open" and not state.alert_active
+    return state.status == "open" and not state.alert_active and not state.close_declined

@@ -68,14 +68,22 @@ async def ticket_one(ctx: Ctx) -> web.Response:
     return ok(ctx.world.ticket_view(t)) if t else _err("no such ticket", 404)
 
 
-def _tech_action(w: World, ticket_id: int, note: str, new_status: int) -> None:
+def _tech_action(
+    w: World,
+    ticket_id: int,
+    note: str,
+    new_status: int,
+    *,
+    outcome_id: int = RESOLVED_OUTCOME,
+    timetaken: float = 0.0,
+) -> None:
     """Record what the technician did, as Halo shows it in the ticket's history."""
-    outcome = w.outcomes.get(RESOLVED_OUTCOME, {"outcome": "Resolved"})["outcome"]
+    outcome = w.outcomes.get(outcome_id, {"outcome": "Resolved"})["outcome"]
     w.actions[w.next_action_id] = {
         "id": w.next_action_id,
         "ticket_id": ticket_id,
         "outcome": outcome,
-        "outcome_id": RESOLVED_OUTCOME,
+        "outcome_id": outcome_id,
         "note": note,
         "note_html": note,
         "who": "Technician",
@@ -83,8 +91,47 @@ def _tech_action(w: World, ticket_id: int, note: str, new_status: int) -> None:
         "sendemail": False,
         "datetime": now_iso(),
         "new_status": new_status,
+        "timetaken": timetaken,
     }
     w.next_action_id += 1
+    if ticket_id in w.tickets:
+        w.tickets[ticket_id]["last_update"] = w.tickets[ticket_id]["lastactiondate"] = now_iso()
+
+
+async def ticket_actions(ctx: Ctx) -> web.Response:
+    """A ticket's history (notes, time entries, status changes), oldest first."""
+    ticket_id = path_int(ctx)
+    rows = [a for a in ctx.world.actions.values() if a["ticket_id"] == ticket_id]
+    return ok({"record_count": len(rows), "actions": rows})
+
+
+TOUCHES = ("note", "time", "status", "assign")
+
+
+async def touch(ctx: Ctx) -> web.Response:
+    """Work on a ticket as a technician would, without closing it (the close policy's
+    "touched" signals): ``{"kind": "note" | "time" | "status" | "assign"}``."""
+    t = _ticket(ctx)
+    if t is None:
+        return _err("no such ticket", 404)
+    body = await _json(ctx, {})
+    kind = body.get("kind", "note")
+    if kind not in TOUCHES:
+        return _err(f"kind must be one of {TOUCHES}")
+    w = ctx.world
+    if kind == "note":
+        _tech_action(w, t["id"], str(body.get("note", "Looking into it")), 0, outcome_id=7)
+    elif kind == "time":
+        _tech_action(w, t["id"], "", 0, outcome_id=23, timetaken=float(body.get("hours", 0.5)))
+    elif kind == "status":
+        try:
+            apply_status(w, ctx.config, t, int(body.get("status_id", 2)), 0)
+        except HaloError as exc:
+            return _err(exc.message)
+    else:
+        t["agent_id"] = int(body.get("agent_id", 5))
+    t["last_update"] = now_iso()
+    return ok(w.ticket_view(t))
 
 
 async def close(ctx: Ctx) -> web.Response:
@@ -217,6 +264,8 @@ ROUTES = [
     ("GET", r"/_sandbox/tickets/(?P<id>\d+)", ticket_one, None),
     ("POST", r"/_sandbox/tickets/(?P<id>\d+)/close", close, None),
     ("POST", r"/_sandbox/tickets/(?P<id>\d+)/reopen", reopen, None),
+    ("POST", r"/_sandbox/tickets/(?P<id>\d+)/touch", touch, None),
+    ("GET", r"/_sandbox/tickets/(?P<id>\d+)/actions", ticket_actions, None),
     ("POST", r"/_sandbox/tickets/(?P<id>\d+)/delete", delete, None),
     ("POST", r"/_sandbox/tickets/(?P<id>\d+)/merge", merge, None),
     ("GET", r"/_sandbox/journal", journal, None),

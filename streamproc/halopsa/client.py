@@ -10,7 +10,7 @@ from streamproc.halopsa._base import PAGE, HaloClientBase, action_body, last_obj
 from streamproc.halopsa.config import HaloCredentials
 from streamproc.halopsa.creates import TenantCreates
 from streamproc.halopsa.errors import HaloError, HaloNotFoundError
-from streamproc.halopsa.fields import Asset, Priority, Status, Ticket, TicketType, User
+from streamproc.halopsa.fields import Action, Asset, Priority, Status, Ticket, TicketType, User
 from streamproc.halopsa.models import (
     AssetMatch,
     HaloOptions,
@@ -275,6 +275,17 @@ class HaloClient(HaloClientBase):
             await self.add_note(creds, ticket_id, note)
         body = [{f.ID: int(ticket_id), f.STATUS_ID: status}]
         await self._api(creds, "POST", "/api/Tickets", body=body, idempotent=True)
+
+    async def reopen_ticket(self, creds: HaloCredentials, ticket_id: int, status_id: int) -> None:
+        """Move a closed ticket back to ``status_id``; ``hasbeenclosed`` is cleared with it, or
+        every closure check (ours, and other integrations') would still see it closed."""
+        body = [{f.ID: int(ticket_id), f.STATUS_ID: int(status_id), f.HAS_BEEN_CLOSED: False}]
+        await self._api(creds, "POST", "/api/Tickets", body=body, idempotent=True)
+
+    async def list_actions(self, creds: HaloCredentials, ticket_id: int) -> list[Action]:
+        """A ticket's actions (``GET /api/Actions?ticket_id=``), Halo's system actions excluded."""
+        params = {"ticket_id": str(int(ticket_id)), "excludesys": "true", "count": "500"}
+        return [Action.parse(r) for r in await self._rows(creds, "/api/Actions", f.ACTIONS, params)]
 
     async def add_note(self, creds: HaloCredentials, ticket_id: int, note: str) -> int | None:
         """Add a private note (no email to the user); return the new action's id if Halo gave it."""

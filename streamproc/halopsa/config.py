@@ -99,6 +99,7 @@ class HaloClientConfig:
     asset_full_fetch_limit: int = 10
     closed_status_ids: frozenset[int] = frozenset({9})
     closed_status_id: int = 9
+    reopen_status_id: int = 1  # "New": a reopened ticket is back in the queue as new work
     close_via_action: bool = False
     close_outcome: str = "Resolved"
     note_outcome: str = "Internal Note"

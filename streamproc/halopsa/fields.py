@@ -28,6 +28,7 @@ NOVALIDATE = "_novalidate"
 HAS_BEEN_CLOSED = "hasbeenclosed"
 DELETED = "deleted"
 MERGED_INTO_ID = "merged_into_id"
+AGENT_ID = "agent_id"
 # Action fields (POST /api/Actions)
 TICKET_ID = "ticket_id"
 OUTCOME = "outcome"
@@ -36,6 +37,9 @@ NOTE_HTML = "note_html"
 HIDDEN_FROM_USER = "hiddenfromuser"
 SEND_EMAIL = "sendemail"
 NEW_STATUS = "new_status"
+WHO = "who"
+TIME_TAKEN = "timetaken"
+ACTIONS = "actions"
 # Lists: envelopes and query parameters
 TICKETS = "tickets"
 ASSETS_LIST = "assets"
@@ -219,6 +223,7 @@ class Ticket:
     priority_id: int | None
     supplier_reference: str
     raw: Mapping[str, Any] = field(repr=False, compare=False)
+    agent_id: int | None = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Ticket:
@@ -237,13 +242,42 @@ class Ticket:
             priority_id=as_int(data.get(PRIORITY_ID)),
             supplier_reference=_str(data.get(SUPPLIER_REFERENCE)),
             raw=data,
+            agent_id=as_int(data.get(AGENT_ID)),
         )
 
     def is_closed(self, closed_status_ids: frozenset[int] = frozenset({9})) -> bool:
-        """Closed for our purposes: closed status, ever closed, deleted or merged away."""
+        """Closed for our purposes: closed status, ever closed, deleted or merged away.
+
+        (A ticket we reopen gets ``hasbeenclosed`` cleared: see ``HaloClient.reopen_ticket``.)
+        """
         return (
             self.has_been_closed
             or self.deleted
             or (self.merged_into_id or 0) > 0
             or (self.status_id is not None and self.status_id in closed_status_ids)
+        )
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action (note, time entry, status change…) in a ticket's history."""
+
+    id: int
+    who: str
+    note: str
+    time_taken: float
+    new_status: int | None
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Action:
+        try:
+            taken = float(data.get(TIME_TAKEN) or 0)
+        except (TypeError, ValueError):
+            taken = 0.0
+        return cls(
+            id=as_int(data.get(ID)) or 0,
+            who=_str(data.get(WHO)),
+            note=_str(data.get(NOTE)) or _str(data.get(NOTE_HTML)),
+            time_taken=taken,
+            new_status=as_int(data.get(NEW_STATUS)),
         )

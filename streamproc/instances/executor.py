@@ -12,11 +12,15 @@ from typing import TYPE_CHECKING
 
 from streamproc.contracts import AlertEvent, IntegrationConfig, ManualWarning
 from streamproc.core import (
+    AddOccurrenceNote,
     AssetMatch,
     CloseTicket,
     HaloReportsClosed,
+    NoteAdded,
+    NoteFailed,
     OpenTicket,
     OpenWarningTicket,
+    ReopenTicket,
     ResolvePendingTicket,
     Route,
     TicketAlreadyClosed,
@@ -24,6 +28,7 @@ from streamproc.core import (
     TicketCloseFailed,
     TicketCreated,
     TicketCreateFailed,
+    TicketLeftOpen,
     UserMatch,
     WarningTicketCreated,
     WarningTicketFailed,
@@ -33,6 +38,19 @@ from streamproc.core import (
     warning_details_html,
     warning_summary,
 )
+from streamproc.core.policies import (
+    CLOSE_NOTE,
+    ActionFact,
+    TicketClass,
+    clear_note,
+    close_verdict,
+    may_reopen,
+    occurrence_note,
+    reopen_note,
+    ticket_class,
+    touches,
+)
+from streamproc.core.state import Baseline
 from streamproc.halopsa import (
     HaloAuthError,
     HaloCredentials,
@@ -88,11 +106,13 @@ class HaloExecutor:
                         intent_key=action.intent_key,
                         halo_ticket_id=found.id,
                         recovered=True,
+                        baseline=_baseline(found),
                     )
             where = await self._route(creds, config, source.computer)
+            klass = ticket_class(config, source.alert.severity, source.alert.name)
             ticket = await self._create(
                 creds,
-                config,
+                klass,
                 where,
                 alert_summary(source),
                 alert_details_html(source),
@@ -112,6 +132,8 @@ class HaloExecutor:
             event_id=action.event_id,
             intent_key=action.intent_key,
             halo_ticket_id=ticket.id,
+            baseline=_baseline(ticket),
+            matrix_entry=klass.entry,
             warnings=where.warnings,
         )
 
@@ -133,7 +155,7 @@ class HaloExecutor:
             where = await self._route(creds, config, warning.computer)
             ticket = await self._create(
                 creds,
-                config,
+                TicketClass(config.default_priority_id, config.default_tickettype_id),
                 where,
                 warning_summary(warning),
                 warning_details_html(warning),
@@ -144,24 +166,98 @@ class HaloExecutor:
             return WarningTicketFailed(**ids, reason=reason, message=message, retriable=retriable)
         return WarningTicketCreated(**ids, halo_ticket_id=ticket.id, warnings=where.warnings)
 
-    async def close_ticket(
-        self, action: CloseTicket, config: IntegrationConfig
-    ) -> TicketClosedByUs | TicketAlreadyClosed | TicketCloseFailed:
-        """Close the ticket if Halo still reports it open; record it when already closed."""
-        ids = {"event_id": action.event_id, "halo_ticket_id": action.halo_ticket_id}
+    async def reopen_ticket(
+        self, action: ReopenTicket, config: IntegrationConfig
+    ) -> TicketCreated | TicketCreateFailed:
+        """Reopen the alert's last ticket with a note, or create one when Halo's record of it
+        forbids a reopen (the core's :func:`~streamproc.core.policies.may_reopen`)."""
+        halo, ticket_id = self.runtime.halo, action.halo_ticket_id
+        fresh = ResolvePendingTicket(
+            **action.model_dump(include=set(OpenTicket.model_fields) - {"kind"})
+        )
         try:
             creds = self.credentials(config)
             try:
-                ticket = await self.runtime.halo.get_ticket(creds, action.halo_ticket_id)
+                ticket: Ticket | None = await halo.get_ticket(creds, ticket_id)
+            except HaloNotFoundError:
+                ticket = None
+            if ticket is None or not may_reopen(
+                ticket.status_id,
+                ticket.deleted,
+                (ticket.merged_into_id or 0) > 0,
+                action.no_reopen_status_ids,
+            ):
+                return await self.open_ticket(fresh, config)
+            note = reopen_note(action.source.occurred_at)
+            actions = await halo.list_actions(creds, ticket_id)
+            last = max((a.id for a in actions), default=0)
+            if not any(a.note == note for a in actions):  # else a replayed job noted it
+                last = max(last, await halo.add_note(creds, ticket_id, note) or 0)
+            status = ticket.status_id
+            if ticket.is_closed(frozenset({9, config.close_status_id})):
+                status = halo.config.reopen_status_id
+                await halo.reopen_ticket(creds, ticket_id, status)
+        except (HaloError, SecretUnreadableError) as exc:
+            reason, message, retriable, ambiguous = _failure(exc)
+            return TicketCreateFailed(
+                event_id=action.event_id,
+                intent_key=action.intent_key,
+                reason=reason,
+                message=message,
+                retriable=retriable,
+                ambiguous=ambiguous,
+            )
+        return TicketCreated(
+            event_id=action.event_id,
+            intent_key=action.intent_key,
+            halo_ticket_id=ticket_id,
+            reopened=True,
+            baseline=Baseline(status_id=status, agent_id=ticket.agent_id, last_action_id=last),
+        )
+
+    async def add_occurrence_note(
+        self, action: AddOccurrenceNote, config: IntegrationConfig
+    ) -> NoteAdded | NoteFailed:
+        """Note the repeat raises on the open ticket (once: a replayed job finds its note)."""
+        ids = {"event_id": action.event_id, "halo_ticket_id": action.halo_ticket_id}
+        note = occurrence_note(action.occurrences, action.raised_at)
+        try:
+            creds = self.credentials(config)
+            actions = await self.runtime.halo.list_actions(creds, action.halo_ticket_id)
+            if not any(a.note == note for a in actions):
+                await self.runtime.halo.add_note(creds, action.halo_ticket_id, note)
+        except (HaloError, SecretUnreadableError) as exc:
+            reason, message, retriable, _ = _failure(exc)
+            return NoteFailed(**ids, reason=reason, message=message, retriable=retriable)
+        return NoteAdded(**ids)
+
+    async def close_ticket(
+        self, action: CloseTicket, config: IntegrationConfig
+    ) -> TicketClosedByUs | TicketAlreadyClosed | TicketLeftOpen | TicketCloseFailed:
+        """Close the ticket if Halo still reports it open and the close policy lets us (else a
+        private note); record it when already closed."""
+        ids = {"event_id": action.event_id, "halo_ticket_id": action.halo_ticket_id}
+        halo = self.runtime.halo
+        try:
+            creds = self.credentials(config)
+            try:
+                ticket = await halo.get_ticket(creds, action.halo_ticket_id)
             except HaloNotFoundError:
                 return TicketAlreadyClosed(**ids)
             if closed_how(ticket, config.close_status_id) is not None:
                 return TicketAlreadyClosed(**ids)
-            await self.runtime.halo.close_ticket(
-                creds,
-                action.halo_ticket_id,
-                note="Closed by streamproc: the Watchman alert cleared.",
-                status_id=config.close_status_id,
+            if action.policy != "always":
+                actions = await halo.list_actions(creds, action.halo_ticket_id)
+                facts = [ActionFact(a.id, a.note, a.who, a.time_taken) for a in actions]
+                touched = touches(action.baseline, ticket.status_id, ticket.agent_id, facts)
+                verdict = close_verdict(action.policy, touched)
+                if verdict != "close":
+                    note = clear_note(action.cleared_at, verdict, touched)
+                    if not any(a.note == note for a in actions):  # a replayed job: noted already
+                        await halo.add_note(creds, action.halo_ticket_id, note)
+                    return TicketLeftOpen(**ids, reason=verdict, touched=touched)
+            await halo.close_ticket(
+                creds, action.halo_ticket_id, note=CLOSE_NOTE, status_id=config.close_status_id
             )
         except (HaloError, SecretUnreadableError) as exc:
             reason, message, retriable, _ = _failure(exc)
@@ -262,7 +358,7 @@ class HaloExecutor:
     async def _create(
         self,
         creds: HaloCredentials,
-        config: IntegrationConfig,
+        klass: TicketClass,
         where: Route,
         summary: str,
         details_html: str,
@@ -274,12 +370,17 @@ class HaloExecutor:
             client_id=where.client_id,
             site_id=where.site_id,
             user_id=where.user_id,
-            tickettype_id=config.default_tickettype_id,
-            priority_id=config.default_priority_id,
+            tickettype_id=klass.tickettype_id,
+            priority_id=klass.priority_id,
             asset_ids=where.asset_ids,
             supplier_reference=intent_key,
         )
         return await self.runtime.halo.create_ticket(creds, ticket)
+
+
+def _baseline(ticket: Ticket) -> Baseline:
+    """A new ticket as we leave it: later differences are a technician's touches."""
+    return Baseline(status_id=ticket.status_id, agent_id=ticket.agent_id)
 
 
 def closed_how(ticket: Ticket, closed_status_id: int = 9) -> str | None:

@@ -32,9 +32,11 @@ from faust.types import TP
 from streamproc.agents.dispatch import InOrderAcks
 from streamproc.contracts import ContractError, IntegrationConfig, decode_event
 from streamproc.core import (
+    AddOccurrenceNote,
     CloseTicket,
     OpenTicket,
     OpenWarningTicket,
+    ReopenTicket,
     ResolvePendingTicket,
     state_key,
 )
@@ -236,6 +238,10 @@ class InstanceOwner:
                 return await executor.open_warning_ticket(action, config)
             if isinstance(action, CloseTicket):
                 return await executor.close_ticket(action, config)
+            if isinstance(action, ReopenTicket):
+                return await executor.reopen_ticket(action, config)
+            if isinstance(action, AddOccurrenceNote):
+                return await executor.add_occurrence_note(action, config)
             if isinstance(action, ObserveTicket):
                 return await executor.observe(config, action.halo_ticket_id, action.event_id)
             return await executor.open_ticket(action, config)

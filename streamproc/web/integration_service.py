@@ -17,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 
 from streamproc.contracts import IntegrationConfig
 from streamproc.halopsa import HaloCredentials, HaloError, HaloOptions, Priority
+from streamproc.halopsa.fields import Status
 from streamproc.secretbox import SecretBox, SecretUnreadableError
 from streamproc.web import security
 from streamproc.web.addresses import AddressPolicy
@@ -48,6 +49,8 @@ class HaloLike(Protocol):
     ) -> list[Priority]: ...
 
     async def find_user_by_email(self, creds: HaloCredentials, email: str) -> object: ...
+
+    async def list_statuses(self, creds: HaloCredentials) -> list[Status]: ...
 
     async def find_asset_by_serial(
         self, creds: HaloCredentials, serial: str, field_name: str | None = None
@@ -138,9 +141,63 @@ async def test_integration(
                         "Choose a priority from the list Halo returned (options.priorities).",
                     ),
                 )
+        await check_policies(halo, creds, body, options)
     except HaloError as err:
         raise BodyError(422, halo_error_body(err)) from None
     return options
+
+
+async def check_policies(
+    halo: HaloLike, creds: HaloCredentials, body: IntegrationBody, options: HaloOptions
+) -> None:
+    """422 naming the first priority matrix entry Halo would refuse (a ticket type Halo does not
+    have, or a priority, its own or the default, not offered by its ticket type's SLA), or a
+    "won't fix" status Halo does not have."""
+    if body.no_reopen_status_ids:
+        known = {status.id for status in await halo.list_statuses(creds)}
+        for index, status_id in enumerate(body.no_reopen_status_ids):
+            if status_id not in known:
+                raise BodyError(
+                    422,
+                    invalid_default(
+                        f"no_reopen_status_ids[{index}]",
+                        f"Halo has no ticket status {status_id}.",
+                        "Choose the closed statuses that mean 'won't fix' from Halo's statuses.",
+                    ),
+                )
+    types = {t.id: t for t in options.ticket_types}
+    pools: dict[int | None, set[int]] = {}
+    for index, entry in enumerate(body.priority_matrix):
+        where = f"priority_matrix[{index}]"
+        type_id = entry.tickettype_id or body.default_tickettype_id
+        if entry.tickettype_id is not None and entry.tickettype_id not in types:
+            raise BodyError(
+                422,
+                invalid_default(
+                    f"{where}.tickettype_id",
+                    f"Entry {index + 1} of the priority matrix names ticket type"
+                    f" {entry.tickettype_id}, which Halo does not have.",
+                    "Choose a ticket type from the list Halo returned (options.ticket_types).",
+                ),
+            )
+        priority = entry.priority_id or body.default_priority_id
+        if priority is None:
+            continue
+        sla = types[type_id].sla_id if type_id in types else None
+        if sla not in pools:
+            pools[sla] = {p.priority_id for p in await halo.list_priorities(creds, sla)}
+        if priority not in pools[sla]:
+            field = "priority_id" if entry.priority_id else "tickettype_id"
+            raise BodyError(
+                422,
+                invalid_default(
+                    f"{where}.{field}",
+                    f"Entry {index + 1} of the priority matrix gives priority {priority}, which"
+                    f" ticket type {type_id}'s SLA does not offer.",
+                    "Choose a priority of that ticket type's SLA (Halo's priorities are per"
+                    " SLA), or another ticket type.",
+                ),
+            )
 
 
 @dataclass(frozen=True)

@@ -146,12 +146,33 @@ def _config_section(config: IntegrationConfig | None, webhook_url: str) -> str:
         ),
         ("Requester by reference email", "yes" if config.use_reference_email else "no"),
         ("Serial field", config.serial_field_name),
+        *_policy_rows(config),
         ("Webhook URL", webhook_url),
         ("Webhook user", config.webhook_username or "—"),
         ("Saved at", config.updated_at.isoformat()),
     ]
     items = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)
     return f'<section id="config"><h2>Configuration</h2><dl>{items}</dl></section>'
+
+
+def _seconds(value: int) -> str:
+    return f"{value} s" if value else "off"
+
+
+def _policy_rows(config: IntegrationConfig) -> list[tuple[str, Any]]:
+    """The ticket policies (SPEC §7) in words."""
+    matrix = "; ".join(
+        f"{i + 1}. {m.severity or 'any severity'}, {m.alert_name_pattern or 'any name'} →"
+        f" priority {m.priority_id or 'default'}, type {m.tickettype_id or 'default'}"
+        for i, m in enumerate(config.priority_matrix)
+    )
+    return [
+        ("Priority matrix", matrix or "— (the defaults)"),
+        ("Close policy", config.close_policy.replace("_", " ")),
+        ("Reopen window", _seconds(config.reopen_window_seconds)),
+        ("Never reopen statuses", ", ".join(map(str, config.no_reopen_status_ids)) or "—"),
+        ("Occurrence notes at most every", _seconds(config.repeat_note_interval_seconds)),
+    ]
 
 
 def _counters_section(status: dict[str, Any]) -> str:
@@ -173,6 +194,16 @@ def _counters_section(status: dict[str, Any]) -> str:
     )
 
 
+def _ticket_cell(entry: dict[str, Any]) -> str:
+    """The entry's ticket number, linked to the ticket in Halo when the entry has its URL."""
+    ticket, url = entry.get("halo_ticket_id"), entry.get("halo_ticket_url")
+    if not ticket:
+        return ""
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return f'<a href="{e(url)}" target="_blank" rel="noopener noreferrer">#{e(ticket)}</a>'
+    return f"#{e(ticket)}"
+
+
 def _activity_section(entries: list[dict[str, Any]]) -> str:
     if not entries:
         body = '<p class="muted">No activity yet.</p>'
@@ -181,7 +212,7 @@ def _activity_section(entries: list[dict[str, Any]]) -> str:
             f'<tr class="entry"><td>{e(x.get("at"))}</td>'
             f'<td class="lvl lvl-{e(x.get("level"))}">{e(x.get("level"))}</td>'
             f"<td>{e(x.get('kind'))}</td><td>{e(x.get('message'))}</td>"
-            f"<td>{e(x.get('halo_ticket_id') or '')}</td></tr>"
+            f"<td>{_ticket_cell(x)}</td></tr>"
             for x in entries
         )
         body = (

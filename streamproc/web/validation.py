@@ -21,7 +21,6 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -32,6 +31,7 @@ from pydantic import (
     field_validator,
 )
 
+from streamproc.contracts.policies import TicketPolicies
 from streamproc.web.addresses import (
     AddressPolicy,
     address_problem,
@@ -132,7 +132,7 @@ async def check_resolved(
             raise validation_failed([{"field": "base_url", "message": problem}])
 
 
-class IntegrationBody(BaseModel):
+class IntegrationBody(TicketPolicies):
     """Body of PUT and POST …/integrations/halopsa[/test]. Unknown fields are ignored.
 
     ``client_secret`` may be omitted (or sent as ``********``) to keep the stored secret.

@@ -253,7 +253,7 @@ def test_pending_reissues_the_same_intent_key() -> None:
 def test_clear_while_open_closes_our_ticket() -> None:
     (action,) = decide(OPEN, an_event("cleared", "e2", minute=3), CONFIG, NOW).actions
     assert action == CloseTicket(
-        company_id="acme", alert_id="a-1", halo_ticket_id=77, event_id="e2"
+        company_id="acme", alert_id="a-1", halo_ticket_id=77, event_id="e2", cleared_at=at(3)
     )
 
 

@@ -242,3 +242,36 @@ def test_fault_for_seconds_ends_on_time():
     now[0] = 115.0
     assert not book.take(None, "/api/status", "GET")
     assert book.faults == []
+
+
+async def test_touch_signals_show_in_the_ticket_and_its_actions(client, auth):
+    ticket = await new_ticket(client, auth)
+    for touch in (
+        {"kind": "note", "note": "Looking"},
+        {"kind": "time", "hours": 0.25},
+        {"kind": "status", "status_id": 2},
+        {"kind": "assign", "agent_id": 5},
+    ):
+        resp = await client.post(f"/_sandbox/tickets/{ticket}/touch", json=touch)
+        assert resp.status == 200, await resp.text()
+    seen = await (await client.get(f"/api/Tickets/{ticket}", headers=auth)).json()
+    assert (seen["status_id"], seen["agent_id"]) == (2, 5)
+    history = await (await client.get(f"/api/Actions?ticket_id={ticket}", headers=auth)).json()
+    assert [(a["who"], a["note"], a["timetaken"]) for a in history["actions"]] == [
+        ("Technician", "Looking", 0.0),
+        ("Technician", "", 0.25),
+    ]
+    admin = await (await client.get(f"/_sandbox/tickets/{ticket}/actions")).json()
+    assert admin["record_count"] == 2
+    bad = await client.post(f"/_sandbox/tickets/{ticket}/touch", json={"kind": "poke"})
+    assert bad.status == 400
+
+
+async def test_reopening_through_the_api_clears_hasbeenclosed(client, auth):
+    ticket = await new_ticket(client, auth)
+    await client.post(f"/_sandbox/tickets/{ticket}/close", json={})
+    body = [{"id": ticket, "status_id": 1, "hasbeenclosed": False}]
+    resp = await client.post("/api/Tickets", json=body, headers=auth)
+    assert resp.status == 200
+    seen = await resp.json()
+    assert (seen["status_id"], seen["hasbeenclosed"]) == (1, False)

@@ -239,3 +239,25 @@ async def test_burst_against_sandbox_limit_and_tenants(sandbox: Sandbox) -> None
     statuses = {k[3] for k in client.stats.snapshot()}
     assert statuses == {200}
     assert set(waits) == {root.tenant_key, acme.tenant_key}
+
+
+async def test_actions_notes_and_reopen_against_the_sandbox(
+    sandbox: Sandbox, client: HaloClient
+) -> None:
+    creds = sandbox.creds()
+    ticket = await client.create_ticket(creds, _ticket())
+    assert ticket.agent_id in (None, 0)
+    note_id = await client.add_note(creds, ticket.id, "[streamproc] noted")
+    await sandbox.admin("POST", f"tickets/{ticket.id}/touch", {"kind": "time", "hours": 1})
+    actions = await client.list_actions(creds, ticket.id)
+    assert [(a.id, a.note, a.time_taken) for a in actions] == [
+        (note_id, "[streamproc] noted", 0.0),
+        (actions[1].id, "", 1.0),
+    ]
+    assert actions[1].who == "Technician"
+    await client.close_ticket(creds, ticket.id)
+    assert (await client.get_ticket(creds, ticket.id)).is_closed()
+    await client.reopen_ticket(creds, ticket.id, 1)
+    reopened = await client.get_ticket(creds, ticket.id)
+    assert not reopened.is_closed()
+    assert (await client.ticket_states(creds, [ticket.id]))[ticket.id] is TicketState.OPEN

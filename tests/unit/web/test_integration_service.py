@@ -18,11 +18,12 @@ from streamproc.halopsa import (
     Priority,
     TicketType,
 )
+from streamproc.halopsa.fields import Status
 from streamproc.secretbox import SecretBox
 from streamproc.web.addresses import AddressPolicy
 from streamproc.web.integration_service import body_of, prepare_config, resolve_secret
 from streamproc.web.integration_service import test_integration as _check_live
-from streamproc.web.validation import BodyError, IntegrationBody
+from streamproc.web.validation import BodyError, IntegrationBody, validate_integration
 
 BOX = SecretBox(SecretStr(Fernet.generate_key().decode()))
 INCIDENT = TicketType(1, "Incident", 1, 3, {})
@@ -158,3 +159,70 @@ def test_body_of_a_stored_config_saves_it_again():
     assert again.client_secret is None  # keeps the stored one
     assert (again.default_priority_id, again.use_reference_email) == (3, True)
     assert again.base_url == stored.base_url
+
+
+class SlaHalo(FakeHalo):
+    """Two ticket types on two SLAs: SLA 1 offers priorities 1 and 3, SLA 2 offers 4."""
+
+    async def test_credentials(self, creds, tickettype_id=None):
+        await super().test_credentials(creds, tickettype_id)
+        change = TicketType(2, "Change", 2, 4, {})
+        return HaloOptions((INCIDENT, change), PRIOS, INCIDENT, 1)
+
+    async def list_priorities(self, creds, sla_id=None):
+        return [p for p in await super().list_priorities(creds) if p.sla_id == sla_id]
+
+
+async def test_priority_matrix_entries_are_checked_against_halo_per_sla():
+    good = body(
+        default_tickettype_id=1,
+        default_priority_id=3,
+        priority_matrix=[
+            {"severity": "critical", "priority_id": 1},
+            {"alert_name_pattern": "Backup*", "tickettype_id": 2, "priority_id": 4},
+        ],
+    )
+    await check_live(SlaHalo(), good, "pw")
+    no_type = body(default_tickettype_id=1, priority_matrix=[{"severity": "x", "tickettype_id": 7}])
+    error = await rejected(SlaHalo(), no_type)
+    assert (error["error"], error["field"]) == (
+        "invalid_default",
+        "priority_matrix[0].tickettype_id",
+    )
+    wrong_sla = body(
+        default_tickettype_id=1,
+        default_priority_id=3,
+        priority_matrix=[{"severity": "info", "priority_id": 3}, {"priority_id": 4}],
+    )
+    error = await rejected(SlaHalo(), wrong_sla)
+    assert error["field"] == "priority_matrix[1].priority_id"
+    assert "Entry 2" in error["message"]
+    # the default priority 3 is not on the Change type's SLA: the entry must give its own
+    inherited = body(
+        default_tickettype_id=1, default_priority_id=3, priority_matrix=[{"tickettype_id": 2}]
+    )
+    assert (await rejected(SlaHalo(), inherited))["field"] == "priority_matrix[0].tickettype_id"
+
+
+def test_a_matrix_entry_must_set_something():
+    with pytest.raises(BodyError) as info:
+        validate_integration(
+            {
+                "base_url": "https://acme.halopsa.com",
+                "client_id": "cid",
+                "priority_matrix": [{"severity": "critical"}],
+            },
+            AddressPolicy(),
+        )
+    assert info.value.status == 422
+    assert info.value.body["fields"][0]["field"] == "priority_matrix.0"
+
+
+async def test_no_reopen_statuses_must_exist_in_halo():
+    class WithStatuses(FakeHalo):
+        async def list_statuses(self, creds):
+            return [Status(1, "New", {}), Status(9, "Closed", {}), Status(12, "Won't fix", {})]
+
+    await check_live(WithStatuses(), body(no_reopen_status_ids=[12]), "pw")
+    error = await rejected(WithStatuses(), body(no_reopen_status_ids=[12, 13]))
+    assert (error["error"], error["field"]) == ("invalid_default", "no_reopen_status_ids[1]")

@@ -150,3 +150,35 @@ def test_a_halo_backlog_is_shown_while_the_budget_is_the_bottleneck():
     assert "412 actions queued" in html
     assert "about 7 min" in html
     assert 'id="backlog"' not in page({"state": "active", "halo_backlog": None})
+
+
+def test_ticket_links_and_policies_are_shown():
+    activity = [
+        {
+            "at": "t1",
+            "level": "info",
+            "kind": "ticket_created",
+            "message": "ok",
+            "halo_ticket_id": 1001,
+            "halo_ticket_url": "https://acme.halopsa.com/tickets?id=1001",
+        },
+        {
+            "at": "t0",
+            "level": "info",
+            "kind": "x",
+            "message": "m",
+            "halo_ticket_id": 7,
+            "halo_ticket_url": "javascript:alert(1)",
+        },
+    ]
+    cfg = config(
+        close_policy="untouched_only",
+        reopen_window_seconds=3600,
+        priority_matrix=[{"severity": EVIL, "priority_id": 1}],
+    )
+    html = page(activity=activity, cfg=cfg)
+    assert '<a href="https://acme.halopsa.com/tickets?id=1001"' in html
+    assert "javascript:" not in html  # only http(s) links
+    assert "untouched only" in html
+    assert "3600 s" in html
+    assert "<script>" not in html
