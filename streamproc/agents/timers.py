@@ -2,14 +2,16 @@
 
 The waiting raise or clear and its ``timer_at`` live in the alert's state (a changelogged
 table), so nothing is lost when a worker restarts or partitions move: this worker's index of due
-timers is rebuilt from its tables after every rebalance and every ``STREAMPROC_SWEEP_INTERVAL``,
-and kept current by the pipeline as it writes states. A due timer becomes a record on the
-company's ``halopsa.ticket-observations`` partition, so it is decided in the lane, in order with
-the alert's other events (``core.lifecycle.fire``); a repeated timer record changes nothing.
+timers is rebuilt from its tables after every rebalance (yielding to the event loop as it
+reads: a worker may hold 100,000 alert states) and kept current by the pipeline as it writes
+states. A due timer becomes a record on the company's ``halopsa.ticket-observations``
+partition, so it is decided in the lane, in order with the alert's other events
+(``core.lifecycle.fire``); a repeated timer record changes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 TICK = 1.0  # seconds between checks: an alert's ticket waits at most this beyond its hold-down
 RESEND = 10.0  # a timer still due this long after it was sent is sent again (lost, or parked)
+SCAN_SLICE = 1000  # states read between two yields to the event loop while rebuilding
 
 
 class HoldDownTimers:
@@ -35,7 +38,7 @@ class HoldDownTimers:
         self.runtime = runtime
         self.due: dict[bytes, tuple[str, str, float]] = {}
         self.sent: dict[bytes, float] = {}
-        self.scanned = 0.0  # monotonic time of the last full scan (0: scan now)
+        self.scanned = False  # rebuilt from the tables since the last rebalance
 
     def note(self, key: bytes, state: AlertTicketState) -> None:
         """The pipeline wrote ``state``: remember or forget its timer."""
@@ -49,23 +52,31 @@ class HoldDownTimers:
         """Partitions moved: rebuild from the tables at the next tick."""
         self.due.clear()
         self.sent.clear()
-        self.scanned = 0.0
+        self.scanned = False
 
-    def rescan(self) -> None:
-        self.due.clear()
-        for key, value in self.runtime.topology.alert_state.items():
+    async def rescan(self) -> None:
+        found: dict[bytes, tuple[str, str, float]] = {}
+        for n, (key, value) in enumerate(self.runtime.topology.alert_state.items(), 1):
             due = _due(value)
             if due is not None:
-                self.due[key] = (value["company_id"], value["alert_id"], due)
-        self.scanned = time.monotonic()
+                found[key] = (value["company_id"], value["alert_id"], due)
+            if n % SCAN_SLICE == 0:
+                await asyncio.sleep(0)
+        # states the pipeline wrote while we read are newer than what we read
+        self.due = found | self.due
+        self.scanned = True
 
     async def tick(self) -> None:
         """Send a timer record for every due timer; errors are logged, never raised."""
         if not self.runtime.joined or self.runtime.app.rebalancing:
             return
+        if not self.scanned:
+            try:
+                await self.rescan()
+            except Exception as exc:  # e.g. partitions moved while reading: read again next tick
+                log.warning("hold-down timers not rebuilt yet: %s", exc)
+                return
         mono = time.monotonic()
-        if not self.scanned or mono - self.scanned > self.runtime.settings.sweep_interval:
-            self.rescan()
         wall = time.time()
         topic = self.runtime.topic(TICKET_OBSERVATIONS)
         for key, (company, alert, due) in list(self.due.items()):
