@@ -15,26 +15,23 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from streamproc.kafka.connection import KafkaConnection
 
 
 class SettingsError(ValueError):
     """The environment does not describe a runnable worker; the message says what to set."""
 
 
-class Settings(BaseSettings):
-    """Worker settings (environment variables, prefix ``STREAMPROC_``)."""
+class Settings(KafkaConnection):
+    """Worker settings (environment, prefix ``STREAMPROC_``; Kafka's also as clients name them)."""
 
-    model_config = SettingsConfigDict(env_prefix="STREAMPROC_", frozen=True, extra="ignore")
-
-    kafka_bootstrap_servers: str = Field(
-        "127.0.0.1:9092",
-        validation_alias=AliasChoices(
-            "KAFKA_BOOTSTRAP_SERVERS", "STREAMPROC_KAFKA_BOOTSTRAP_SERVERS"
-        ),
-        description="Comma-separated host:port list of the Kafka cluster.",
+    model_config = SettingsConfigDict(
+        env_prefix="STREAMPROC_", frozen=True, extra="ignore", populate_by_name=True
     )
+
     app_id: str = Field(
         "",
         description="Consumer group, and the namespace of every changelog and internal topic"

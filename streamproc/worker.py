@@ -27,9 +27,7 @@ def run_worker(settings: Settings) -> None:
     # lanes, the producers); uvloop's loop takes about 12 % less CPU per event (``bench``).
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     asyncio.run(
-        ensure_topics(
-            settings.kafka_bootstrap_servers, topic_specs(settings), settings.replication_factor
-        )
+        ensure_topics(settings.connection(), topic_specs(settings), settings.replication_factor)
     )
     app, _ = create_app(settings)
     tune_gc()

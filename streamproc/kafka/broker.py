@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from streamproc.kafka.connection import KafkaConnection, as_connection, client_kwargs
 from streamproc.kafka.jars import KafkaSetupError, ensure_jars
 
 JVM_OPTS = [
@@ -223,7 +224,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def wait_ready(bootstrap: str, *, timeout: float, alive=lambda: True) -> None:
+def wait_ready(bootstrap: str | KafkaConnection, *, timeout: float, alive=lambda: True) -> None:
     """Block until an admin metadata call succeeds (an open port is not enough)."""
     quiet = logging.getLogger("aiokafka")
     level, quiet.level = quiet.level, logging.CRITICAL  # connection refusals are expected here
@@ -233,7 +234,7 @@ def wait_ready(bootstrap: str, *, timeout: float, alive=lambda: True) -> None:
         quiet.setLevel(level)
 
 
-def _poll_ready(bootstrap: str, timeout: float, alive) -> None:
+def _poll_ready(bootstrap: str | KafkaConnection, timeout: float, alive) -> None:
     last_error = "no answer"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -245,14 +246,15 @@ def _poll_ready(bootstrap: str, timeout: float, alive) -> None:
         except Exception as exc:  # any failure means "not ready yet"
             last_error = f"{type(exc).__name__}: {exc}"
             time.sleep(0.3)
-    raise KafkaSetupError(f"broker at {bootstrap} not ready after {timeout:.0f}s ({last_error})")
+    where = as_connection(bootstrap).describe()
+    raise KafkaSetupError(f"broker at {where} not ready after {timeout:.0f}s ({last_error})")
 
 
-async def describe_cluster(bootstrap: str, *, timeout_ms: int = 3000) -> dict:
+async def describe_cluster(bootstrap: str | KafkaConnection, *, timeout_ms: int = 3000) -> dict:
     """One admin metadata round trip; returns the cluster description."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+    admin = AIOKafkaAdminClient(**client_kwargs(bootstrap), request_timeout_ms=timeout_ms)
     await admin.start()
     try:
         return await admin.describe_cluster()

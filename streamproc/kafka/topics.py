@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from streamproc.kafka.connection import KafkaConnection, client_kwargs
 from streamproc.topology import TopicSpec
 
 log = logging.getLogger(__name__)
@@ -18,14 +19,16 @@ class TopicMismatchError(RuntimeError):
     """An existing topic has another partition count than the settings ask for."""
 
 
-async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], replication: int = 1) -> None:
+async def ensure_topics(
+    connection: str | KafkaConnection, specs: Iterable[TopicSpec], replication: int = 1
+) -> None:
     """Create missing topics; fail clearly when an existing one has the wrong partition count.
 
     Co-partitioning (tables and their source topics) depends on equal partition counts, so a
     mismatch is a configuration error to fix, not something to paper over.
     """
     specs = list(specs)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_kwargs(connection))
     await admin.start()
     try:
         # Describe only topics that exist: a metadata request naming a missing topic would make a

@@ -8,12 +8,14 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from streamproc.kafka.connection import client_kwargs
+
 
 def produce(bootstrap: str, topic: str, records: list[tuple[str | None, Any]]) -> None:
     """Send (key, value) pairs; dict values are JSON-encoded, bytes are sent as they are."""
 
     async def _run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(**client_kwargs(bootstrap), acks="all")
         await producer.start()
         try:
             for key, value in records:
@@ -31,7 +33,7 @@ def consume_all(bootstrap: str, topic: str, *, idle: float = 1.0, timeout: float
     async def _run() -> list:
         consumer = AIOKafkaConsumer(
             topic,
-            bootstrap_servers=bootstrap,
+            **client_kwargs(bootstrap),
             auto_offset_reset="earliest",
             enable_auto_commit=False,
         )
