@@ -19,14 +19,16 @@ def main() -> None:
 @main.command()
 def worker() -> None:
     """Run a worker (settings from the environment, see README)."""
+    from streamproc.kafka.preflight import KafkaUnreachable
+    from streamproc.kafka.topics import TopicMismatchError
     from streamproc.settings import SettingsError, load_settings
     from streamproc.worker import run_worker
 
     try:
         settings = load_settings()
-    except SettingsError as exc:
+        run_worker(settings)
+    except (SettingsError, KafkaUnreachable, TopicMismatchError) as exc:
         raise click.ClickException(str(exc)) from None
-    run_worker(settings)
 
 
 main.add_command(kafka)

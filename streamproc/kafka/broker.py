@@ -50,6 +50,10 @@ class BrokerLayout:
     controller_port: int = 9093
     partitions: int = 8
     libs_dir: Path | None = None
+    # A SASL_SSL listener beside PLAINTEXT (tests of managed-cluster settings): certificates made
+    # with the JDK's keytool, SCRAM users (name, password) created when the storage is formatted.
+    sasl_ssl_port: int | None = None
+    scram_users: tuple[tuple[str, str], ...] = ()
 
     @property
     def libs(self) -> Path:
@@ -75,18 +79,36 @@ class BrokerLayout:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def tls_dir(self) -> Path:
+        return self.home / "tls"
+
+    @property
+    def ca_file(self) -> Path:
+        """PEM of the CA that signed the broker's certificate (clients' KAFKA_SSL_CAFILE)."""
+        return self.tls_dir / "ca.pem"
+
+    @property
+    def sasl_ssl_bootstrap(self) -> str:
+        if self.sasl_ssl_port is None:
+            raise ValueError("this broker has no SASL_SSL listener")
+        return f"127.0.0.1:{self.sasl_ssl_port}"
+
 
 def server_properties(layout: BrokerLayout) -> str:
     """The broker config: a combined KRaft node with settings for a small machine."""
+    plain = f"PLAINTEXT://127.0.0.1:{layout.port}"
+    secure = f",SASL_SSL://{layout.sasl_ssl_bootstrap}" if layout.sasl_ssl_port else ""
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.voters": f"1@127.0.0.1:{layout.controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{layout.port},CONTROLLER://127.0.0.1:{layout.controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{layout.port}",
+        "listeners": f"{plain}{secure},CONTROLLER://127.0.0.1:{layout.controller_port}",
+        "advertised.listeners": f"{plain}{secure}",
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+        + (",SASL_SSL:SASL_SSL" if layout.sasl_ssl_port else ""),
         "log.dirs": str(layout.data),
         "num.partitions": str(layout.partitions),
         "num.network.threads": "2",
@@ -103,7 +125,88 @@ def server_properties(layout: BrokerLayout) -> str:
         "log.cleaner.threads": "1",
         "auto.create.topics.enable": "true",
     }
+    if layout.sasl_ssl_port:
+        props.update(_sasl_ssl_properties(layout))
     return "".join(f"{key}={value}\n" for key, value in props.items())
+
+
+KEYSTORE_PASSWORD = "local-broker-keystore"  # guards throwaway test certificates only
+SCRAM_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256")
+
+
+def _sasl_ssl_properties(layout: BrokerLayout) -> dict[str, str]:
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    plain_users = " ".join(f'user_{name}="{password}"' for name, password in layout.scram_users)
+    plain = f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};"
+    return {
+        "listener.name.sasl_ssl.sasl.enabled.mechanisms": ",".join((*SCRAM_MECHANISMS, "PLAIN")),
+        **{f"listener.name.sasl_ssl.{m.lower()}.sasl.jaas.config": scram for m in SCRAM_MECHANISMS},
+        "listener.name.sasl_ssl.plain.sasl.jaas.config": plain,
+        "ssl.keystore.type": "PKCS12",
+        "ssl.keystore.location": str(layout.tls_dir / "broker.p12"),
+        "ssl.keystore.password": KEYSTORE_PASSWORD,
+        "ssl.key.password": KEYSTORE_PASSWORD,
+    }
+
+
+def make_certificates(tls_dir: Path) -> None:
+    """A CA and a broker certificate for 127.0.0.1 signed by it, with the JDK's keytool.
+
+    ``ca.pem`` is what clients trust; ``broker.p12`` (key, certificate, CA) is the keystore.
+    """
+    if (tls_dir / "broker.p12").exists() and (tls_dir / "ca.pem").exists():
+        return
+    tls_dir.mkdir(parents=True, exist_ok=True)
+    store = ["-storetype", "PKCS12", "-storepass", KEYSTORE_PASSWORD]
+    ca, broker = (
+        ["-keystore", str(tls_dir / "ca.p12"), *store],
+        [
+            "-keystore",
+            str(tls_dir / "broker.p12"),
+            *store,
+        ],
+    )
+    new_key = ["-genkeypair", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30"]
+    steps = [
+        [
+            *new_key,
+            "-alias",
+            "ca",
+            "-dname",
+            "CN=streamproc local CA",
+            *ca,
+            "-ext",
+            "bc:c",
+            "-ext",
+            "ku:c=keyCertSign,cRLSign",
+        ],
+        ["-exportcert", "-rfc", "-alias", "ca", *ca, "-file", str(tls_dir / "ca.pem")],
+        [*new_key, "-alias", "broker", "-dname", "CN=127.0.0.1", *broker],
+        ["-certreq", "-alias", "broker", *broker, "-file", str(tls_dir / "broker.csr")],
+        [
+            "-gencert",
+            "-rfc",
+            "-alias",
+            "ca",
+            *ca,
+            "-validity",
+            "30",
+            "-infile",
+            str(tls_dir / "broker.csr"),
+            "-outfile",
+            str(tls_dir / "broker.pem"),
+            "-ext",
+            "san=ip:127.0.0.1,dns:localhost",
+            "-ext",
+            "eku=serverAuth,clientAuth",
+        ],
+        ["-importcert", "-noprompt", "-alias", "ca", "-file", str(tls_dir / "ca.pem"), *broker],
+        ["-importcert", "-alias", "broker", "-file", str(tls_dir / "broker.pem"), *broker],
+    ]
+    for args in steps:
+        proc = subprocess.run(["keytool", *args], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise KafkaSetupError(f"keytool {args[0]} failed:\n{proc.stdout}{proc.stderr}")
 
 
 class LocalBroker:
@@ -136,6 +239,8 @@ class LocalBroker:
         layout = self.layout
         ensure_jars(layout.libs)
         layout.home.mkdir(parents=True, exist_ok=True)
+        if layout.sasl_ssl_port:
+            make_certificates(layout.tls_dir)
         layout.config.write_text(server_properties(layout))
         if not (layout.data / "meta.properties").exists():
             self._format()
@@ -205,6 +310,9 @@ class LocalBroker:
         # "=" form: a base64url id may start with "-" and must not be read as an option.
         cmd = [*self._java(), "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}"]
         cmd += ["-c", str(self.layout.config), "--ignore-formatted"]
+        for name, password in self.layout.scram_users:
+            for mechanism in SCRAM_MECHANISMS:
+                cmd += ["--add-scram", f"{mechanism}=[name={name},password={password}]"]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise KafkaSetupError(f"formatting KRaft storage failed:\n{proc.stdout}{proc.stderr}")

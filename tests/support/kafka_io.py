@@ -8,10 +8,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from streamproc.kafka.connection import client_kwargs
+from streamproc.kafka.connection import KafkaConnection, client_kwargs
 
 
-def produce(bootstrap: str, topic: str, records: list[tuple[str | None, Any]]) -> None:
+def produce(
+    bootstrap: str | KafkaConnection, topic: str, records: list[tuple[str | None, Any]]
+) -> None:
     """Send (key, value) pairs; dict values are JSON-encoded, bytes are sent as they are."""
 
     async def _run() -> None:
@@ -27,7 +29,9 @@ def produce(bootstrap: str, topic: str, records: list[tuple[str | None, Any]]) -
     asyncio.run(_run())
 
 
-def consume_all(bootstrap: str, topic: str, *, idle: float = 1.0, timeout: float = 10) -> list:
+def consume_all(
+    bootstrap: str | KafkaConnection, topic: str, *, idle: float = 1.0, timeout: float = 10
+) -> list:
     """Every record currently in ``topic`` from the beginning, as (key, decoded JSON value)."""
 
     async def _run() -> list:
