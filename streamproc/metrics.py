@@ -104,6 +104,12 @@ class Metrics:
             ["topic", "partition"],
             registry=r,
         )
+        self.consumer_lag_age = Gauge(
+            "streamproc_consumer_lag_seconds",
+            "Age of the oldest unhandled record of each input partition (0: none waiting)",
+            ["topic", "partition"],
+            registry=r,
+        )
 
     def count_result(self, outcome: str, reason: str) -> None:
         """One published result (the labelled child is looked up once: results are hot)."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import faust
+from faust.types import TP
 
 from streamproc.agents.batch import LaneStores
 from streamproc.engine.outbox import Outbox
@@ -27,6 +29,8 @@ class Runtime:
     stores: LaneStores
     metrics: Metrics = field(default_factory=Metrics)
     joined: bool = False
+    # Kafka timestamp of a partition's oldest record not yet handled (set by the agents)
+    pending_since: Callable[[TP], float | None] = lambda tp: None
     _halo: HaloClient | None = None
 
     @property

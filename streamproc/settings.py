@@ -114,6 +114,15 @@ class Settings(KafkaConnection):
         description="Allow Halo base URLs on private networks (10/8, 172.16/12, 192.168/16,"
         " fc00::/7, 100.64/10): on-premises Halo installs.",
     )
+    lag_degraded_age: Annotated[float, Field(gt=0)] = Field(
+        300.0,
+        description="/health says degraded when an input partition's oldest unhandled record is"
+        " older than this many seconds.",
+    )
+    lag_degraded_records: Annotated[int, Field(ge=1)] = Field(
+        10_000,
+        description="/health says degraded when an input partition is more records behind.",
+    )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -118,8 +118,10 @@ def explain(exc: BaseException, server: str, conn: KafkaConnection) -> str:
             f" that KAFKA_SECURITY_PROTOCOL={protocol} is what this listener expects"
         )
     reason = str(exc) or type(exc).__name__
-    if conn.uses_tls and isinstance(exc, ConnectionError) and not isinstance(
-        exc, ConnectionRefusedError
+    if (
+        conn.uses_tls
+        and isinstance(exc, ConnectionError)
+        and not isinstance(exc, ConnectionRefusedError)
     ):
         return (
             f"{server} dropped the TLS handshake ({reason}): if that listener is not TLS, set"
