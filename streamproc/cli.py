@@ -8,6 +8,7 @@ from streamproc import __version__
 from streamproc.devstack import dev
 from streamproc.halo_sandbox.cli import halo_sandbox
 from streamproc.kafka.cli import kafka
+from streamproc.topics_cli import topics
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,5 +33,6 @@ def worker() -> None:
 
 
 main.add_command(kafka)
+main.add_command(topics)
 main.add_command(dev)
 main.add_command(halo_sandbox, name="halo-sandbox")

@@ -55,7 +55,17 @@ class Settings(KafkaConnection):
     )
     topic_prefix: str = ""
     partitions: Annotated[int, Field(ge=1, le=1024)] = 8
-    replication_factor: Annotated[int, Field(ge=1)] = 1
+    replication_factor: Annotated[int, Field(ge=1)] = Field(
+        1, description="Replicas of every topic the deployment creates (3 on a managed cluster)."
+    )
+    min_insync_replicas: Annotated[int, Field(ge=1)] | None = Field(
+        None,
+        description="min.insync.replicas of the topics it creates (default: the broker's).",
+    )
+    compacted_topics: str = Field(
+        "halopsa.integration-config",
+        description="Comma-separated logical topic names kept compacted (changelogs always are).",
+    )
     standby_replicas: Annotated[int, Field(ge=0)] = 1
     sweep_interval: Annotated[float, Field(gt=0)] = 60.0
     session_timeout: Annotated[float, Field(ge=6, le=300)] = Field(
@@ -141,6 +151,15 @@ class Settings(KafkaConnection):
         if until.tzinfo is None:
             raise SettingsError(
                 "STREAMPROC_ADMIN_TOKEN_PREVIOUS_UNTIL needs a time zone (e.g. a trailing Z)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _insync_within_replicas(self) -> Settings:
+        if self.min_insync_replicas and self.min_insync_replicas > self.replication_factor:
+            raise SettingsError(
+                f"STREAMPROC_MIN_INSYNC_REPLICAS={self.min_insync_replicas} is more than"
+                f" STREAMPROC_REPLICATION_FACTOR={self.replication_factor}: no write could succeed"
             )
         return self
 

@@ -48,7 +48,7 @@ async def _prepare_kafka(settings: Settings) -> None:
     connection = settings.connection()
     log.info("connecting to Kafka at %s", connection.describe())
     await check_connection(connection, seconds=KAFKA_CHECK_SECONDS)
-    await ensure_topics(connection, topic_specs(settings), settings.replication_factor)
+    await ensure_topics(connection, topic_specs(settings))
 
 
 def tune_gc() -> None:
