@@ -107,3 +107,4 @@ def _track_readiness(app: faust.App, runtime: Runtime) -> None:
     @app.on_rebalance_complete.connect
     async def _on_complete(sender: faust.App, **_: object) -> None:
         runtime.joined = True
+        runtime.metrics.rebalances.inc()

@@ -9,6 +9,7 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streamproc.web.common import guarded
+from streamproc.web.integration_states import count_integration_states
 from streamproc.web.lag import input_lag
 
 if TYPE_CHECKING:
@@ -25,7 +26,10 @@ def register(app: faust.App, runtime: Runtime) -> None:
         @guarded
         async def get(self, request: Request) -> Response:
             with contextlib.suppress(Exception):
-                input_lag(app, runtime)
+                lags = input_lag(app, runtime)
+                runtime.metrics.assigned_partitions.set(len(lags))
+            with contextlib.suppress(Exception):
+                count_integration_states(runtime)
             return self.bytes(
                 generate_latest(runtime.metrics.registry),
                 headers={"Content-Type": CONTENT_TYPE_LATEST},

@@ -69,3 +69,15 @@ def test_lag_appears_during_a_backlog_and_returns_to_zero(make_worker, kafka_boo
     assert len([r for r in stack.results() if r["outcome"] == "created"]) == BACKLOG
     status, health = http_get(f"{worker.url}/health")
     assert (status, health["status"], health["degraded"], health["lag"]) == (200, "ready", [], {})
+    assert integrations(worker.url) == {"active": 1, "error": 0, "disabled": 0}
+
+
+def integrations(url: str) -> dict[str, float]:
+    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    return {
+        s.labels["state"]: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "streamproc_integrations"
+    }
