@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from streamproc.kafka.connection import KafkaConnection
@@ -153,6 +153,11 @@ class Settings(KafkaConnection):
                 "STREAMPROC_ADMIN_TOKEN_PREVIOUS_UNTIL needs a time zone (e.g. a trailing Z)"
             )
         return self
+
+    @field_validator("min_insync_replicas", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        return None if value == "" else value  # compose passes unset variables as ""
 
     @model_validator(mode="after")
     def _insync_within_replicas(self) -> Settings:

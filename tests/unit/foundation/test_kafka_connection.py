@@ -187,3 +187,23 @@ def test_explanations_name_the_setting_and_never_the_password():
         assert PASSWORD not in text
     logging.getLogger().info("%s", conn)  # repr of the settings hides the password
     assert PASSWORD not in repr(conn)
+
+
+def test_docker_compose_passes_every_kafka_setting_to_the_worker(monkeypatch) -> None:
+    import yaml
+
+    compose = yaml.safe_load(
+        (Path(__file__).resolve().parents[3] / "docker-compose.yml").read_text()
+    )
+    env = compose["services"]["worker"]["environment"]
+    assert {name.upper() for name in KafkaConnection.model_fields} <= set(env)
+    # unset on the host, compose passes "": the worker must read that as unset
+    for name, value in env.items():
+        default = str(value).partition(":-")[2].rstrip("}") if "${" in str(value) else value
+        monkeypatch.setenv(name, str(default))
+    monkeypatch.setenv("STREAMPROC_DEV_MODE", "1")
+    settings = Settings()
+    assert settings.kafka_bootstrap_servers == "kafka:9092"
+    assert settings.kafka_security_protocol == "PLAINTEXT"
+    assert settings.kafka_ssl_cafile is None
+    assert settings.min_insync_replicas is None
