@@ -50,9 +50,11 @@ class BrokerLayout:
     controller_port: int = 9093
     partitions: int = 8
     libs_dir: Path | None = None
-    # A SASL_SSL listener beside PLAINTEXT (tests of managed-cluster settings): certificates made
-    # with the JDK's keytool, SCRAM users (name, password) created when the storage is formatted.
+    # A SASL_SSL listener (and an SSL one wanting client certificates) beside PLAINTEXT, for tests
+    # of managed-cluster settings: certificates made with the JDK's keytool, SCRAM users (name,
+    # password) created when the storage is formatted.
     sasl_ssl_port: int | None = None
+    ssl_port: int | None = None  # an SSL listener that wants a client certificate (mutual TLS)
     scram_users: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -94,11 +96,19 @@ class BrokerLayout:
             raise ValueError("this broker has no SASL_SSL listener")
         return f"127.0.0.1:{self.sasl_ssl_port}"
 
+    @property
+    def ssl_bootstrap(self) -> str:
+        if self.ssl_port is None:
+            raise ValueError("this broker has no mutual-TLS listener")
+        return f"127.0.0.1:{self.ssl_port}"
+
 
 def server_properties(layout: BrokerLayout) -> str:
     """The broker config: a combined KRaft node with settings for a small machine."""
     plain = f"PLAINTEXT://127.0.0.1:{layout.port}"
-    secure = f",SASL_SSL://{layout.sasl_ssl_bootstrap}" if layout.sasl_ssl_port else ""
+    tls = [("SASL_SSL", layout.sasl_ssl_port), ("SSL", layout.ssl_port)]
+    tls = [(name, port) for name, port in tls if port]
+    secure = "".join(f",{name}://127.0.0.1:{port}" for name, port in tls)
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
@@ -108,7 +118,7 @@ def server_properties(layout: BrokerLayout) -> str:
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
-        + (",SASL_SSL:SASL_SSL" if layout.sasl_ssl_port else ""),
+        + "".join(f",{name}:{name}" for name, _ in tls),
         "log.dirs": str(layout.data),
         "num.partitions": str(layout.partitions),
         "num.network.threads": "2",
@@ -125,8 +135,8 @@ def server_properties(layout: BrokerLayout) -> str:
         "log.cleaner.threads": "1",
         "auto.create.topics.enable": "true",
     }
-    if layout.sasl_ssl_port:
-        props.update(_sasl_ssl_properties(layout))
+    if tls:
+        props.update(_tls_properties(layout))
     return "".join(f"{key}={value}\n" for key, value in props.items())
 
 
@@ -134,79 +144,82 @@ KEYSTORE_PASSWORD = "local-broker-keystore"  # guards throwaway test certificate
 SCRAM_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256")
 
 
-def _sasl_ssl_properties(layout: BrokerLayout) -> dict[str, str]:
+def _tls_properties(layout: BrokerLayout) -> dict[str, str]:
     scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
     plain_users = " ".join(f'user_{name}="{password}"' for name, password in layout.scram_users)
     plain = f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};"
+    store = {"type": "PKCS12", "password": KEYSTORE_PASSWORD}
     return {
         "listener.name.sasl_ssl.sasl.enabled.mechanisms": ",".join((*SCRAM_MECHANISMS, "PLAIN")),
         **{f"listener.name.sasl_ssl.{m.lower()}.sasl.jaas.config": scram for m in SCRAM_MECHANISMS},
         "listener.name.sasl_ssl.plain.sasl.jaas.config": plain,
-        "ssl.keystore.type": "PKCS12",
+        # the SSL listener wants a client certificate signed by the local CA (mutual TLS)
+        "listener.name.ssl.ssl.client.auth": "required",
         "ssl.keystore.location": str(layout.tls_dir / "broker.p12"),
-        "ssl.keystore.password": KEYSTORE_PASSWORD,
         "ssl.key.password": KEYSTORE_PASSWORD,
+        "ssl.truststore.location": str(layout.tls_dir / "truststore.p12"),
+        **{f"ssl.keystore.{k}": v for k, v in store.items()},
+        **{f"ssl.truststore.{k}": v for k, v in store.items()},
     }
 
 
-def make_certificates(tls_dir: Path) -> None:
-    """A CA and a broker certificate for 127.0.0.1 signed by it, with the JDK's keytool.
+def _keytool(*args: str) -> None:
+    fast = ["-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"]  # short-lived JVMs start sooner
+    proc = subprocess.run(["keytool", *fast, *args], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise KafkaSetupError(f"keytool {args[0]} failed:\n{proc.stdout}{proc.stderr}")
 
-    ``ca.pem`` is what clients trust; ``broker.p12`` (key, certificate, CA) is the keystore.
+
+def make_certificates(tls_dir: Path) -> None:
+    """A local CA, and certificates signed by it, with the JDK's keytool.
+
+    ``ca.pem`` is what clients trust; ``broker.p12`` (key, certificate, CA) is the broker's
+    keystore, ``truststore.p12`` (the CA) its truststore; ``client.pem`` and ``client.key`` are a
+    client certificate for the mutual-TLS listener (keytool cannot write a PEM key: the PKCS12
+    store is converted with ``cryptography``).
     """
-    if (tls_dir / "broker.p12").exists() and (tls_dir / "ca.pem").exists():
+    if (tls_dir / "client.key").exists():
         return
     tls_dir.mkdir(parents=True, exist_ok=True)
     store = ["-storetype", "PKCS12", "-storepass", KEYSTORE_PASSWORD]
-    ca, broker = (
-        ["-keystore", str(tls_dir / "ca.p12"), *store],
-        [
-            "-keystore",
-            str(tls_dir / "broker.p12"),
-            *store,
-        ],
+    new_key = ["-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "30"]
+    ca = ["-keystore", str(tls_dir / "ca.p12"), *store]
+    _keytool(*new_key, "-alias", "ca", "-dname", "CN=streamproc local CA", *ca,
+             "-ext", "bc:c", "-ext", "ku:c=keyCertSign,cRLSign")  # fmt: skip
+    _keytool("-exportcert", "-rfc", "-alias", "ca", *ca, "-file", str(tls_dir / "ca.pem"))
+    trust = ["-keystore", str(tls_dir / "truststore.p12"), *store]
+    _keytool("-importcert", "-noprompt", "-alias", "ca", "-file", str(tls_dir / "ca.pem"), *trust)
+    for name, cn, extensions in (
+        ("broker", "127.0.0.1", ["-ext", "san=ip:127.0.0.1,dns:localhost"]),
+        ("client", "streamproc-client", []),
+    ):
+        keystore = ["-keystore", str(tls_dir / f"{name}.p12"), *store]
+        csr, pem = tls_dir / f"{name}.csr", tls_dir / f"{name}.pem"
+        _keytool(*new_key, "-alias", name, "-dname", f"CN={cn}", *keystore)
+        _keytool("-certreq", "-alias", name, *keystore, "-file", str(csr))
+        usage = ["-ext", "eku=serverAuth,clientAuth", *extensions]
+        _keytool("-gencert", "-rfc", "-alias", "ca", *ca, "-validity", "30",
+                 "-infile", str(csr), "-outfile", str(pem), *usage)  # fmt: skip
+        _keytool("-importcert", "-noprompt", "-alias", "ca", "-file", str(tls_dir / "ca.pem"),
+                 *keystore)  # fmt: skip
+        _keytool("-importcert", "-alias", name, "-file", str(pem), *keystore)
+    _pem_key(tls_dir / "client.p12", tls_dir / "client.key")
+
+
+def _pem_key(keystore: Path, target: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key, _, _ = pkcs12.load_key_and_certificates(keystore.read_bytes(), KEYSTORE_PASSWORD.encode())
+    assert key is not None
+    target.touch(mode=0o600)
+    target.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     )
-    new_key = ["-genkeypair", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30"]
-    steps = [
-        [
-            *new_key,
-            "-alias",
-            "ca",
-            "-dname",
-            "CN=streamproc local CA",
-            *ca,
-            "-ext",
-            "bc:c",
-            "-ext",
-            "ku:c=keyCertSign,cRLSign",
-        ],
-        ["-exportcert", "-rfc", "-alias", "ca", *ca, "-file", str(tls_dir / "ca.pem")],
-        [*new_key, "-alias", "broker", "-dname", "CN=127.0.0.1", *broker],
-        ["-certreq", "-alias", "broker", *broker, "-file", str(tls_dir / "broker.csr")],
-        [
-            "-gencert",
-            "-rfc",
-            "-alias",
-            "ca",
-            *ca,
-            "-validity",
-            "30",
-            "-infile",
-            str(tls_dir / "broker.csr"),
-            "-outfile",
-            str(tls_dir / "broker.pem"),
-            "-ext",
-            "san=ip:127.0.0.1,dns:localhost",
-            "-ext",
-            "eku=serverAuth,clientAuth",
-        ],
-        ["-importcert", "-noprompt", "-alias", "ca", "-file", str(tls_dir / "ca.pem"), *broker],
-        ["-importcert", "-alias", "broker", "-file", str(tls_dir / "broker.pem"), *broker],
-    ]
-    for args in steps:
-        proc = subprocess.run(["keytool", *args], capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise KafkaSetupError(f"keytool {args[0]} failed:\n{proc.stdout}{proc.stderr}")
 
 
 class LocalBroker:
@@ -239,7 +252,7 @@ class LocalBroker:
         layout = self.layout
         ensure_jars(layout.libs)
         layout.home.mkdir(parents=True, exist_ok=True)
-        if layout.sasl_ssl_port:
+        if layout.sasl_ssl_port or layout.ssl_port:
             make_certificates(layout.tls_dir)
         layout.config.write_text(server_properties(layout))
         if not (layout.data / "meta.properties").exists():

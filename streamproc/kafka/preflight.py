@@ -95,6 +95,12 @@ def explain(exc: BaseException, server: str, conn: KafkaConnection) -> str:
             f"the TLS certificate of {server} is not trusted ({reason}; {where}):"
             " set KAFKA_SSL_CAFILE to the PEM file of the CA that signed the broker's certificate"
         )
+    handshake = exc if isinstance(exc, ssl.SSLError) else _cause(exc, ssl.SSLError)
+    if handshake is not None and "CERTIFICATE_REQUIRED" in str(handshake):
+        return (
+            f"{server} wants a client certificate (mutual TLS): set KAFKA_SSL_CERTFILE and"
+            " KAFKA_SSL_KEYFILE to the PEM certificate and key the cluster gave this client"
+        )
     if isinstance(exc, ssl.SSLError):
         return (
             f"the TLS handshake with {server} failed ({exc.reason or exc}): if that listener is"
@@ -108,9 +114,14 @@ def explain(exc: BaseException, server: str, conn: KafkaConnection) -> str:
             f" set KAFKA_SECURITY_PROTOCOL={wanted}, and KAFKA_SSL_CAFILE if its CA is private"
         )
     if isinstance(exc, errors.KafkaConnectionError):
+        mtls = (
+            "; if it wants a client certificate, set KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE"
+            if conn.uses_tls and not conn.kafka_ssl_certfile
+            else ""
+        )
         return (
             f"{server} closed the connection ({exc}): check that KAFKA_SECURITY_PROTOCOL"
-            f"={protocol} is what this listener expects"
+            f"={protocol} is what this listener expects{mtls}"
         )
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return (
@@ -132,6 +143,13 @@ def explain(exc: BaseException, server: str, conn: KafkaConnection) -> str:
     if isinstance(exc, ValueError):
         return f"{server} is not a host:port ({exc}): check KAFKA_BOOTSTRAP_SERVERS"
     return f"connecting to {server} failed ({type(exc).__name__}: {exc})"
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> Any:
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None and not isinstance(seen, kind):
+        seen = seen.__cause__ or seen.__context__
+    return seen
 
 
 def _tls_answer(exc: BaseException) -> bool:

@@ -1,5 +1,6 @@
-"""Issue 17: a worker on a SASL_SSL listener (SCRAM, private CA), and the three ways a managed
-cluster's settings go wrong at start-up: each stops the worker within 30 s with what to fix.
+"""Issue 17: a worker on a SASL_SSL listener (SCRAM, private CA) and on a mutual-TLS one, and
+the ways a managed cluster's settings go wrong at start-up: each stops the worker within 30 s
+with what to fix.
 
 One broker with a SASL_SSL listener serves the whole module (certificates made with keytool,
 SCRAM users created at format time: ``streamproc/kafka/broker.py``).
@@ -18,8 +19,9 @@ from streamproc.kafka.connection import KafkaConnection
 from streamproc.kafka.jars import KafkaSetupError
 from tests.e2e.conftest import halo_config, publish_config
 from tests.support.broker import PARTITIONS, REPO, _no_broker
+from tests.support.kafka_io import consume_all, produce
 from tests.support.scenario import Stack, alert_event
-from tests.support.worker import WorkerProcess, wait_configured
+from tests.support.worker import WorkerProcess, wait_configured, wait_for
 
 USER, PASSWORD = "streamproc-worker", "s3cret-Kafka-pw-7d1e"
 STARTUP_LIMIT = 30.0
@@ -34,6 +36,7 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerLa
         partitions=PARTITIONS,
         libs_dir=REPO / ".cache" / "kafka" / "libs",
         sasl_ssl_port=free_port(),
+        ssl_port=free_port(),
         scram_users=((USER, PASSWORD),),
     )
     broker = LocalBroker(layout)
@@ -132,3 +135,50 @@ def test_wrong_kafka_settings_stop_the_worker_with_what_to_fix(
     assert "Traceback" not in log, log
     assert PASSWORD not in log
     assert "not-the-password" not in log
+
+
+def mutual_tls(layout: BrokerLayout, **overrides: object) -> KafkaConnection:
+    """SSL with a client certificate (Aiven, Strimzi, MSK with TLS client authentication)."""
+    fields: dict[str, object] = {
+        "kafka_bootstrap_servers": layout.ssl_bootstrap,
+        "kafka_security_protocol": "SSL",
+        "kafka_ssl_cafile": layout.ca_file,
+        "kafka_ssl_certfile": layout.tls_dir / "client.pem",
+        "kafka_ssl_keyfile": layout.tls_dir / "client.key",
+    }
+    fields.update(overrides)
+    return KafkaConnection.model_validate(fields)
+
+
+def test_a_worker_runs_over_mutual_tls(secure_broker, unique_id, tmp_path) -> None:
+    conn = mutual_tls(secure_broker)
+    worker = worker_on(conn, unique_id, tmp_path).start()  # faust, outbox and admin over mTLS
+    try:
+        health = worker.wait_ready()
+        assert health["assigned"], health
+        produce(conn, f"{worker.topic_prefix}watchman.alerts", [("mtls", b"not json")])
+        dead = wait_for(
+            lambda: consume_all(conn, f"{worker.topic_prefix}streamproc.dead-letter", idle=0.5),
+            30,
+            "the dead letter of a bad record",
+            worker,
+        )
+        assert dead[0][0] == "mtls"
+    finally:
+        worker.stop()
+
+
+def test_missing_client_certificate_stops_the_worker_with_what_to_fix(
+    secure_broker, unique_id, tmp_path
+) -> None:
+    conn = mutual_tls(secure_broker, kafka_ssl_certfile=None, kafka_ssl_keyfile=None)
+    worker = worker_on(conn, unique_id, tmp_path)
+    worker.start(wait=False)
+    try:
+        code = worker.proc.wait(timeout=STARTUP_LIMIT)  # type: ignore[union-attr]
+    finally:
+        worker.stop()
+    log = worker.log_path.read_text(errors="replace")
+    assert code != 0, log
+    assert "set KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE" in log, log
+    assert "Traceback" not in log, log
