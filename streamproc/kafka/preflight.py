@@ -9,11 +9,13 @@ So the worker opens one connection itself first, with exactly the options every 
 from __future__ import annotations
 
 import asyncio
+import gc
 import ssl
 from typing import Any
 
 from aiokafka import errors
 from aiokafka.conn import create_conn
+from aiokafka.protocol.metadata import MetadataRequest
 
 from streamproc.kafka.connection import KafkaConnection, client_kwargs
 
@@ -29,21 +31,45 @@ async def check_connection(conn: KafkaConnection, *, seconds: float = 20.0) -> N
 
     Raises :class:`KafkaUnreachable` naming the setting to fix (never the password).
     """
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(_quiet_probe_errors)
+    try:
+        await _check(conn, seconds)
+    finally:
+        gc.collect()  # the probe's dropped connections report their futures now, quietly
+        loop.set_exception_handler(previous)
+
+
+def _quiet_probe_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A failed probe leaves asyncio's stream futures holding the error it already explained;
+    their "never retrieved" report (with a traceback) would only confuse the operator."""
+    if isinstance(context.get("exception"), OSError | errors.KafkaError):
+        return
+    loop.default_exception_handler(context)
+
+
+async def _check(conn: KafkaConnection, seconds: float) -> None:
     kwargs = client_kwargs(conn)
     del kwargs["bootstrap_servers"]
     problems: list[str] = []
     per_server = max(3.0, seconds / max(1, len(conn.bootstrap.split(","))))
     for server in conn.bootstrap.split(","):
         host, _, port = server.strip().rpartition(":")
+        opened = None
         try:
             opened = await asyncio.wait_for(
                 create_conn(host, int(port), request_timeout_ms=int(per_server * 1000), **kwargs),
                 per_server,
             )
+            # a listener that wants SASL (or no SASL) closes the connection at the first request
+            await asyncio.wait_for(opened.send(MetadataRequest([])), per_server)
         except Exception as exc:  # each kind is explained below
             problems.append(explain(exc, server.strip(), conn))
             continue
-        opened.close()
+        finally:
+            if opened is not None:
+                opened.close()
         await _metadata(conn, seconds)
         return
     raise KafkaUnreachable("cannot connect to Kafka: " + "; ".join(problems))
@@ -114,15 +140,20 @@ def explain(exc: BaseException, server: str, conn: KafkaConnection) -> str:
             f" set KAFKA_SECURITY_PROTOCOL={wanted}, and KAFKA_SSL_CAFILE if its CA is private"
         )
     if isinstance(exc, errors.KafkaConnectionError):
-        mtls = (
-            "; if it wants a client certificate, set KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE"
-            if conn.uses_tls and not conn.kafka_ssl_certfile
-            else ""
-        )
-        return (
-            f"{server} closed the connection ({exc}): check that KAFKA_SECURITY_PROTOCOL"
-            f"={protocol} is what this listener expects{mtls}"
-        )
+        hints = [f"check that KAFKA_SECURITY_PROTOCOL={protocol} is what this listener expects"]
+        if conn.uses_sasl:
+            hints.append("if it takes no SASL login, set KAFKA_SECURITY_PROTOCOL=SSL or PLAINTEXT")
+        else:
+            wanted = "SASL_SSL" if conn.uses_tls else "SASL_PLAINTEXT"
+            hints.append(
+                f"if it wants a SASL login, set KAFKA_SECURITY_PROTOCOL={wanted} with"
+                " KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
+        if conn.uses_tls and not conn.kafka_ssl_certfile:
+            hints.append(
+                "if it wants a client certificate, set KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE"
+            )
+        return f"{server} closed the connection ({exc}): {'; '.join(hints)}"
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return (
             f"no answer from {server} in time: check KAFKA_BOOTSTRAP_SERVERS, the network, and"

@@ -109,6 +109,7 @@ def test_alert_ticket_clear_over_sasl_ssl(secure_broker, halo_url, unique_id, tm
         ("wrong_password", "check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD"),
         ("untrusted_certificate", "set KAFKA_SSL_CAFILE to the PEM file of the CA"),
         ("plaintext_client", "is a TLS listener, but KAFKA_SECURITY_PROTOCOL=PLAINTEXT"),
+        ("sasl_forgotten", "if it wants a SASL login, set KAFKA_SECURITY_PROTOCOL=SASL_SSL"),
     ],
 )
 def test_wrong_kafka_settings_stop_the_worker_with_what_to_fix(
@@ -119,6 +120,7 @@ def test_wrong_kafka_settings_stop_the_worker_with_what_to_fix(
         # the realistic mistake: no CA file, so only the system's CAs, which never signed it
         "untrusted_certificate": lambda: sasl_ssl(secure_broker, kafka_ssl_cafile=None),
         "plaintext_client": lambda: KafkaConnection.plaintext(secure_broker.sasl_ssl_bootstrap),
+        "sasl_forgotten": lambda: sasl_ssl(secure_broker, kafka_security_protocol="SSL"),
     }[case]()
     worker = worker_on(conn, unique_id, tmp_path)
     began = time.monotonic()

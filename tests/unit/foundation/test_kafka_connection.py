@@ -183,6 +183,12 @@ def test_explanations_name_the_setting_and_never_the_password():
     tls_alert.__cause__ = EOFError()
     tls_alert.__cause__.expected = 0x15030300  # type: ignore[attr-defined]
     assert "KAFKA_SECURITY_PROTOCOL=SSL" in explain(tls_alert, "b:1", plain)
+    closed = KafkaConnectionError("Connection at b:1 closed")
+    tls_only = KafkaConnection.model_validate({"kafka_security_protocol": "SSL"})
+    hint = explain(closed, "b:1", tls_only)
+    assert "if it wants a SASL login, set KAFKA_SECURITY_PROTOCOL=SASL_SSL" in hint
+    assert "if it wants a client certificate, set KAFKA_SSL_CERTFILE" in hint
+    assert "if it takes no SASL login" in explain(closed, "b:1", conn)
     for text in (refused, explain(untrusted, "b:1", conn)):
         assert PASSWORD not in text
     logging.getLogger().info("%s", conn)  # repr of the settings hides the password
