@@ -8,6 +8,8 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from streamproc.kafka.connection import client_kwargs
+
 FETCH_OPTS = {
     "enable_auto_commit": False,
     "auto_offset_reset": "earliest",
@@ -16,7 +18,7 @@ FETCH_OPTS = {
 
 
 async def _consumer(bootstrap: str, topic: str) -> AIOKafkaConsumer:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **FETCH_OPTS)
+    consumer = AIOKafkaConsumer(**client_kwargs(bootstrap), **FETCH_OPTS)
     await consumer.start()
     parts = consumer.partitions_for_topic(topic)
     if not parts:
@@ -46,7 +48,7 @@ async def _passthrough(bootstrap: str, topic: str, out_topic: str, total: int) -
     Results go to the output partition with the input's number (same keys, same partition count).
     """
     consumer = await _consumer(bootstrap, topic)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(**client_kwargs(bootstrap), acks="all", linger_ms=5)
     await producer.start()
     try:
         seen = 0

@@ -22,6 +22,7 @@ from aiokafka.partitioner import murmur2
 
 from bench import events
 from bench.stack import ALERTS, RESULTS, Stack
+from streamproc.kafka.connection import client_kwargs
 from tests.support.worker import http_get, wait_for
 
 
@@ -58,7 +59,7 @@ class _Flow:
             t.join(timeout=30)
 
     async def _produce(self, rate: float = 50.0) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=0)
+        producer = AIOKafkaProducer(**client_kwargs(self.bootstrap), acks=1, linger_ms=0)
         await producer.start()
         try:
             n = 0
@@ -77,7 +78,7 @@ class _Flow:
         import json
 
         consumer = AIOKafkaConsumer(
-            self.results, bootstrap_servers=self.bootstrap, auto_offset_reset="earliest"
+            self.results, **client_kwargs(self.bootstrap), auto_offset_reset="earliest"
         )
         await consumer.start()
         try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from streamproc.halo_sandbox.process import sandbox_process
 from streamproc.kafka.broker import BrokerLayout, LocalBroker, free_port
+from streamproc.kafka.connection import KafkaConnection, connection_env
 from streamproc.kafka.topics import ensure_topics
 from streamproc.topology import ALL_TOPICS, COMPACTED, TopicSpec
 from tests.support.worker import WorkerProcess, wait_for
@@ -26,10 +27,10 @@ JARS = ROOT / ".cache" / "kafka" / "libs"
 
 
 @contextlib.contextmanager
-def kafka(workdir: Path) -> Iterator[str]:
+def kafka(workdir: Path) -> Iterator[str | KafkaConnection]:
     """``KAFKA_BOOTSTRAP_SERVERS`` if set, else our own broker on free ports in ``workdir``."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        yield KafkaConnection()  # the KAFKA_* settings of that cluster (TLS, SASL)
         return
     layout = BrokerLayout(
         home=workdir / "kafka", port=free_port(), controller_port=free_port(), libs_dir=JARS
@@ -248,7 +249,7 @@ def plain_faust(
     env = {
         **os.environ,
         **extra,
-        "PLAIN_BOOTSTRAP": bootstrap,
+        **connection_env(bootstrap),
         "PLAIN_APP_ID": f"{run_tag}-plain-{mode}",
         "PLAIN_SOURCE": source,
         "PLAIN_SINK": sink,

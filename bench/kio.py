@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from streamproc.kafka.connection import client_kwargs
+
 PRODUCER_OPTS = {"acks": 1, "linger_ms": 5, "max_batch_size": 256 * 1024}
 
 
 async def produce_all(bootstrap: str, topic: str, records: Iterable[tuple[bytes, bytes]]) -> float:
     """Send every (key, value) without awaiting each; returns the seconds it took."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **PRODUCER_OPTS)
+    producer = AIOKafkaProducer(**client_kwargs(bootstrap), **PRODUCER_OPTS)
     await producer.start()
     began = time.perf_counter()
     try:
@@ -36,7 +38,7 @@ def produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes, bytes]]) 
 
 
 async def _offsets(bootstrap: str, topic: str) -> tuple[dict, dict]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_kwargs(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
@@ -105,7 +107,7 @@ class Records:
 async def _read_all(bootstrap: str, topic: str, decode: bool) -> Records:
     _, end = await _offsets(bootstrap, topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **client_kwargs(bootstrap),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_partition_fetch_bytes=4 * 1024 * 1024,

@@ -9,7 +9,7 @@
   ``PLAIN_EXPECT`` events it sends one record, ``{"events": n, "seconds": s}``, timed from its
   first event.
 
-Run as ``python -m bench.plain_faust`` with ``PLAIN_BOOTSTRAP``, ``PLAIN_APP_ID``,
+Run as ``python -m bench.plain_faust`` with the ``KAFKA_*`` connection settings, ``PLAIN_APP_ID``,
 ``PLAIN_SOURCE``, ``PLAIN_SINK``, ``PLAIN_PARTITIONS``, ``PLAIN_WEB_PORT`` (and for the floor
 ``PLAIN_EXPECT``) set.
 """
@@ -22,12 +22,14 @@ import time
 
 import faust
 
+from streamproc.kafka.connection import KafkaConnection, faust_options
+
 
 def build() -> faust.App:
     env = os.environ
     app = faust.App(
         env["PLAIN_APP_ID"],
-        broker=f"kafka://{env['PLAIN_BOOTSTRAP']}",
+        **faust_options(KafkaConnection()),  # KAFKA_* from bench/infra.py
         store="memory://",
         topic_partitions=int(env["PLAIN_PARTITIONS"]),
         consumer_auto_offset_reset="earliest",

@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 from bench import ceilings, events, kio
 from bench.infra import CpuMeter, ms_per, peak_rss_mib, plain_faust, time_until_healthy
 from bench.stack import ALERTS, FLOOR, PASSTHROUGH, PLAIN, RESULTS, Stack, mix_computers
+from streamproc.kafka.connection import client_kwargs
 
 
 @dataclass
@@ -214,7 +215,7 @@ def latency(
 
 async def _paced(bootstrap: str, topic: str, records: list, rate: float) -> dict[str, float]:
     """Send at ``rate`` records/s, each at its time; returns event_id → send time (epoch ms)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
+    producer = AIOKafkaProducer(**client_kwargs(bootstrap), acks=1, linger_ms=0)
     await producer.start()
     sent: dict[str, float] = {}
     try:

@@ -11,6 +11,7 @@ from streamproc.agents.batch import LaneStores
 from streamproc.engine.outbox import Outbox
 from streamproc.engine.tables import ChangelogTable, TableStore
 from streamproc.instances import register_owner
+from streamproc.kafka.connection import faust_options
 from streamproc.runtime import Runtime
 from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
@@ -25,7 +26,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
     """A configured faust App with every topic, table, agent, timer and view registered."""
     app = faust.App(
         settings.group_id,
-        broker=[f"kafka://{server}" for server in settings.kafka_bootstrap_servers.split(",")],
+        **faust_options(settings),  # bootstrap servers, TLS and SASL
         store="rocksdb://",
         datadir=str(settings.data_dir),
         processing_guarantee="at_least_once",
@@ -61,7 +62,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
     assert settings.secret_key is not None, "load_settings() guarantees a secret key"
     topology = build_topology(app, settings)
     outbox = Outbox(
-        settings.kafka_bootstrap_servers,
+        settings.connection(),
         partitions=lambda topic: settings.partitions,  # the worker checks it at start-up
         linger=settings.producer_linger,
         max_batch_bytes=OUTBOX_BATCH_BYTES,
@@ -106,3 +107,4 @@ def _track_readiness(app: faust.App, runtime: Runtime) -> None:
     @app.on_rebalance_complete.connect
     async def _on_complete(sender: faust.App, **_: object) -> None:
         runtime.joined = True
+        runtime.metrics.rebalances.inc()

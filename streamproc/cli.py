@@ -8,6 +8,7 @@ from streamproc import __version__
 from streamproc.devstack import dev
 from streamproc.halo_sandbox.cli import halo_sandbox
 from streamproc.kafka.cli import kafka
+from streamproc.topics_cli import topics
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,16 +20,19 @@ def main() -> None:
 @main.command()
 def worker() -> None:
     """Run a worker (settings from the environment, see README)."""
+    from streamproc.kafka.preflight import KafkaUnreachable
+    from streamproc.kafka.topics import TopicMismatchError
     from streamproc.settings import SettingsError, load_settings
     from streamproc.worker import run_worker
 
     try:
         settings = load_settings()
-    except SettingsError as exc:
+        run_worker(settings)
+    except (SettingsError, KafkaUnreachable, TopicMismatchError) as exc:
         raise click.ClickException(str(exc)) from None
-    run_worker(settings)
 
 
 main.add_command(kafka)
+main.add_command(topics)
 main.add_command(dev)
 main.add_command(halo_sandbox, name="halo-sandbox")

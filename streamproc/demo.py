@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streamproc.contracts import IntegrationConfig, encode
 from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from streamproc.kafka.connection import client_kwargs
 from streamproc.secretbox import SecretBox
 from streamproc.settings import Settings
 
@@ -142,10 +143,10 @@ def _line(topic: str, record: dict[str, Any]) -> str:
 
 
 async def _demo(settings: Settings, sandbox_url: str) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**client_kwargs(settings))
     consumer = AIOKafkaConsumer(
         *(settings.topic(t) for t in OUTPUTS),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_kwargs(settings),
         auto_offset_reset="latest",
         group_id=f"demo-viewer-{uuid.uuid4().hex[:6]}",
     )

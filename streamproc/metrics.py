@@ -65,19 +65,19 @@ class Metrics:
         self.halo_budget_used = Gauge(
             "streamproc_halo_budget_used",
             "Requests counted in the rolling window of a Halo instance this worker owns",
-            ["instance"],
+            ["halo_instance"],  # not "instance": Prometheus sets that to the target
             registry=r,
         )
         self.halo_budget_remaining = Gauge(
             "streamproc_halo_budget_remaining",
             "Requests left in the rolling window of a Halo instance this worker owns",
-            ["instance"],
+            ["halo_instance"],  # not "instance": Prometheus sets that to the target
             registry=r,
         )
         self.halo_jobs_queued = Gauge(
             "streamproc_halo_jobs_queued",
             "Halo actions queued or running for a Halo instance this worker owns",
-            ["instance"],
+            ["halo_instance"],  # not "instance": Prometheus sets that to the target
             registry=r,
         )
         self.auth_failures = Counter(
@@ -102,6 +102,29 @@ class Metrics:
             "streamproc_consumer_lag",
             "Records behind the end of each input partition",
             ["topic", "partition"],
+            registry=r,
+        )
+        self.consumer_lag_age = Gauge(
+            "streamproc_consumer_lag_seconds",
+            "Age of the oldest unhandled record of each input partition (0: none waiting)",
+            ["topic", "partition"],
+            registry=r,
+        )
+
+        self.rebalances = Counter(
+            "streamproc_rebalances",
+            "Consumer group rebalances this worker completed",
+            registry=r,
+        )
+        self.assigned_partitions = Gauge(
+            "streamproc_assigned_partitions",
+            "Input partitions assigned to this worker",
+            registry=r,
+        )
+        self.integrations = Gauge(
+            "streamproc_integrations",
+            "Companies whose partitions this worker owns, by integration state",
+            ["state"],
             registry=r,
         )
 

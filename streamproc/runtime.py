@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import faust
+from faust.types import TP
 
 from streamproc.agents.batch import LaneStores
 from streamproc.engine.outbox import Outbox
@@ -27,6 +29,8 @@ class Runtime:
     stores: LaneStores
     metrics: Metrics = field(default_factory=Metrics)
     joined: bool = False
+    # Per agent: the Kafka timestamp of a partition's oldest record it has not handled yet
+    pending: list[Callable[[TP], float | None]] = field(default_factory=list)
     _halo: HaloClient | None = None
 
     @property
@@ -46,6 +50,10 @@ class Runtime:
         m.halo_latency.labels(obs.endpoint).observe(obs.seconds)
         if obs.limiter_wait:
             m.rate_limit_wait.inc(obs.limiter_wait)
+
+    def pending_since(self, tp: TP) -> float | None:
+        """Kafka timestamp of ``tp``'s oldest record not handled yet (None: none waiting)."""
+        return next((t for t in (p(tp) for p in self.pending) if t is not None), None)
 
     def topic(self, name: str) -> faust.TopicT:
         """A declared topic by its logical SPEC name."""

@@ -15,26 +15,23 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from streamproc.kafka.connection import KafkaConnection
 
 
 class SettingsError(ValueError):
     """The environment does not describe a runnable worker; the message says what to set."""
 
 
-class Settings(BaseSettings):
-    """Worker settings (environment variables, prefix ``STREAMPROC_``)."""
+class Settings(KafkaConnection):
+    """Worker settings (environment, prefix ``STREAMPROC_``; Kafka's also as clients name them)."""
 
-    model_config = SettingsConfigDict(env_prefix="STREAMPROC_", frozen=True, extra="ignore")
-
-    kafka_bootstrap_servers: str = Field(
-        "127.0.0.1:9092",
-        validation_alias=AliasChoices(
-            "KAFKA_BOOTSTRAP_SERVERS", "STREAMPROC_KAFKA_BOOTSTRAP_SERVERS"
-        ),
-        description="Comma-separated host:port list of the Kafka cluster.",
+    model_config = SettingsConfigDict(
+        env_prefix="STREAMPROC_", frozen=True, extra="ignore", populate_by_name=True
     )
+
     app_id: str = Field(
         "",
         description="Consumer group, and the namespace of every changelog and internal topic"
@@ -58,7 +55,17 @@ class Settings(BaseSettings):
     )
     topic_prefix: str = ""
     partitions: Annotated[int, Field(ge=1, le=1024)] = 8
-    replication_factor: Annotated[int, Field(ge=1)] = 1
+    replication_factor: Annotated[int, Field(ge=1)] = Field(
+        1, description="Replicas of every topic the deployment creates (3 on a managed cluster)."
+    )
+    min_insync_replicas: Annotated[int, Field(ge=1)] | None = Field(
+        None,
+        description="min.insync.replicas of the topics it creates (default: the broker's).",
+    )
+    compacted_topics: str = Field(
+        "halopsa.integration-config",
+        description="Comma-separated logical topic names kept compacted (changelogs always are).",
+    )
     standby_replicas: Annotated[int, Field(ge=0)] = 1
     sweep_interval: Annotated[float, Field(gt=0)] = 60.0
     session_timeout: Annotated[float, Field(ge=6, le=300)] = Field(
@@ -117,6 +124,15 @@ class Settings(BaseSettings):
         description="Allow Halo base URLs on private networks (10/8, 172.16/12, 192.168/16,"
         " fc00::/7, 100.64/10): on-premises Halo installs.",
     )
+    lag_degraded_age: Annotated[float, Field(gt=0)] = Field(
+        300.0,
+        description="/health says degraded when an input partition's oldest unhandled record is"
+        " older than this many seconds.",
+    )
+    lag_degraded_records: Annotated[int, Field(ge=1)] = Field(
+        10_000,
+        description="/health says degraded when an input partition is more records behind.",
+    )
     dev_mode: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -135,6 +151,20 @@ class Settings(BaseSettings):
         if until.tzinfo is None:
             raise SettingsError(
                 "STREAMPROC_ADMIN_TOKEN_PREVIOUS_UNTIL needs a time zone (e.g. a trailing Z)"
+            )
+        return self
+
+    @field_validator("min_insync_replicas", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        return None if value == "" else value  # compose passes unset variables as ""
+
+    @model_validator(mode="after")
+    def _insync_within_replicas(self) -> Settings:
+        if self.min_insync_replicas and self.min_insync_replicas > self.replication_factor:
+            raise SettingsError(
+                f"STREAMPROC_MIN_INSYNC_REPLICAS={self.min_insync_replicas} is more than"
+                f" STREAMPROC_REPLICATION_FACTOR={self.replication_factor}: no write could succeed"
             )
         return self
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import faust
 
-from streamproc.settings import Settings
+from streamproc.settings import Settings, SettingsError
 
 # Logical SPEC §3 topic names (the Kafka name adds the configured prefix).
 ALERTS = "watchman.alerts"
@@ -30,7 +30,7 @@ TICKET_OBSERVATIONS = "halopsa.ticket-observations"
 HALO_JOBS = "halopsa.instance-jobs"
 HALO_REPLIES = "halopsa.instance-replies"
 
-COMPACTED = frozenset({INTEGRATION_CONFIG})
+COMPACTED = frozenset({INTEGRATION_CONFIG})  # the default of STREAMPROC_COMPACTED_TOPICS
 # What the worker's agent consumes, with the pipeline handler of each.
 INPUT_TOPICS = {
     INTEGRATION_CONFIG: "on_config",
@@ -53,17 +53,7 @@ ALL_TOPICS = (
 )
 
 
-@dataclass(frozen=True)
-class TopicSpec:
-    """What the worker needs to create a topic if it is missing."""
-
-    name: str
-    partitions: int
-    compacted: bool
-
-
-# faust table names (each has a changelog topic ``<app id>-<name>-changelog``); a unit test
-# checks that build_topology declares exactly these.
+# The worker's tables; faust names each changelog "<app id>-<table>-changelog".
 TABLES = (
     "alert-state",
     "integration-configs",
@@ -74,27 +64,57 @@ TABLES = (
 )
 
 
-def changelog_topic(settings: Settings, table: str) -> str:
-    """faust's name for a table's changelog topic."""
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic as the deployment wants it (created so when missing, checked when present)."""
+
+    name: str
+    partitions: int
+    compacted: bool
+    replication: int = 1
+    min_insync: int | None = None  # None: the broker's default
+    changelog: bool = False  # a table's changelog (co-partitioned with the input topics)
+
+
+def compacted_topics(settings: Settings) -> frozenset[str]:
+    """Logical names of the topics kept compacted (``STREAMPROC_COMPACTED_TOPICS``)."""
+    names = frozenset(n.strip() for n in settings.compacted_topics.split(",") if n.strip())
+    unknown = sorted(names - set(ALL_TOPICS))
+    if unknown:
+        raise SettingsError(
+            f"STREAMPROC_COMPACTED_TOPICS names unknown topics {', '.join(unknown)}"
+            f" (known: {', '.join(ALL_TOPICS)})"
+        )
+    return names
+
+
+def changelog_name(settings: Settings, table: str) -> str:
     return f"{settings.group_id}-{table}-changelog"
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """Every topic with its Kafka name and partition count, changelogs included.
+    """Every topic the deployment needs (its own and its tables' changelogs), as configured.
 
     Changelogs are created before faust starts: a changelog that faust creates itself after the
-    consumer subscribed is missing from the group's metadata snapshot (0 partitions) until the
-    next metadata refresh, up to 5 minutes, and every write to its table fails faust's
-    co-partitioning check meanwhile (seen as a stalled instance owner in ``bench``).
+    consumer subscribed has 0 partitions in the group's metadata snapshot until the next
+    metadata refresh (up to 5 minutes), and faust refuses every write to its table meanwhile
+    (PartitionsMismatch: the instance owners' jobs stalled on a fresh cluster).
     """
-    apps = [
-        TopicSpec(settings.topic(name), settings.partitions, name in COMPACTED)
+    compacted = compacted_topics(settings)
+    common = {
+        "partitions": settings.partitions,
+        "replication": settings.replication_factor,
+        "min_insync": settings.min_insync_replicas,
+    }
+    topics = [
+        TopicSpec(settings.topic(name), compacted=name in compacted, **common)
         for name in ALL_TOPICS
     ]
     changelogs = [
-        TopicSpec(changelog_topic(settings, table), settings.partitions, True) for table in TABLES
+        TopicSpec(changelog_name(settings, t), compacted=True, changelog=True, **common)
+        for t in TABLES
     ]
-    return apps + changelogs
+    return topics + changelogs
 
 
 @dataclass(frozen=True)
@@ -158,6 +178,7 @@ def _table(app: faust.App, name: str, settings: Settings) -> faust.Table:
 
 def build_topology(app: faust.App, settings: Settings) -> Topology:
     """Declare topics (raw bytes: decoding and validation happen in our guard) and tables."""
+    compacted = compacted_topics(settings)
     topics = {
         name: app.topic(
             settings.topic(name),
@@ -167,7 +188,7 @@ def build_topology(app: faust.App, settings: Settings) -> Topology:
             key_serializer="raw",
             value_serializer="raw",
             internal=True,  # faust creates it with these partitions when missing
-            compacting=name in COMPACTED or None,
+            compacting=name in compacted or None,
         )
         for name in ALL_TOPICS
     }
@@ -182,10 +203,19 @@ def build_topology(app: faust.App, settings: Settings) -> Topology:
     return Topology(
         topics=topics,
         inputs=inputs,
-        alert_state=_table(app, "alert-state", settings),
-        configs=_table(app, "integration-configs", settings),
-        company_status=_table(app, "company-status", settings),
-        activity=_table(app, "company-activity", settings),
-        instance_budget=_table(app, "instance-budget", settings),
-        job_marks=_table(app, "instance-job-marks", settings),
+        **{
+            field: _table(app, name, settings)
+            for field, name in zip(
+                (
+                    "alert_state",
+                    "configs",
+                    "company_status",
+                    "activity",
+                    "instance_budget",
+                    "job_marks",
+                ),
+                TABLES,
+                strict=True,
+            )
+        },
     )

@@ -9,9 +9,16 @@ import logging
 import uvloop
 
 from streamproc.app import create_app
+from streamproc.kafka.preflight import check_connection
 from streamproc.kafka.topics import ensure_topics
 from streamproc.settings import Settings
 from streamproc.topology import topic_specs
+
+log = logging.getLogger(__name__)
+
+# Well inside the 30 s an operator (or an orchestrator's start-up probe) should wait to learn
+# that the Kafka settings are wrong.
+KAFKA_CHECK_SECONDS = 20.0
 
 
 def run_worker(settings: Settings) -> None:
@@ -26,11 +33,7 @@ def run_worker(settings: Settings) -> None:
     # uvloop: the worker's per-event cost is mostly event-loop scheduling (faust's delivery, the
     # lanes, the producers); uvloop's loop takes about 12 % less CPU per event (``bench``).
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    asyncio.run(
-        ensure_topics(
-            settings.kafka_bootstrap_servers, topic_specs(settings), settings.replication_factor
-        )
-    )
+    asyncio.run(_prepare_kafka(settings))
     app, _ = create_app(settings)
     tune_gc()
     worker = Worker(app, loglevel=settings.log_level, redirect_stdouts=False)
@@ -38,6 +41,14 @@ def run_worker(settings: Settings) -> None:
     # debug call in faust and aiokafka would build a log record: a third of a worker's CPU.
     worker.spinner = None
     worker.execute_from_commandline()
+
+
+async def _prepare_kafka(settings: Settings) -> None:
+    """Fail fast, with what to fix, on a cluster these settings cannot use; then create topics."""
+    connection = settings.connection()
+    log.info("connecting to Kafka at %s", connection.describe())
+    await check_connection(connection, seconds=KAFKA_CHECK_SECONDS)
+    await ensure_topics(connection, topic_specs(settings))
 
 
 def tune_gc() -> None:

@@ -32,6 +32,7 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
         for name, method in INPUT_TOPICS.items()
     }
     intake = Intake(dispatcher, handlers, runtime.metrics)
+    runtime.pending.append(dispatcher.acks.oldest_timestamp)  # consumer lag: oldest unhandled
 
     @app.agent(runtime.topology.inputs, name="company-events")
     async def company_events(stream: faust.StreamT) -> None:

@@ -59,11 +59,13 @@ class InOrderAcks:
     """Acks a partition's records to faust only once every older record in flight is done."""
 
     def __init__(self) -> None:
-        self._in_flight: dict[TP, list[int]] = {}  # min-heap of offsets (a replay may repeat one)
+        # min-heap of (offset, record timestamp) (a replay may repeat an offset)
+        self._in_flight: dict[TP, list[tuple[int, float]]] = {}
         self._finished: dict[TP, dict[int, list[Record]]] = {}
 
     def track(self, event: Record) -> None:
-        heapq.heappush(self._in_flight.setdefault(event.tp, []), event.offset)
+        stamp = getattr(event, "timestamp", None) or 0.0
+        heapq.heappush(self._in_flight.setdefault(event.tp, []), (event.offset, stamp))
 
     def done(self, event: Record) -> None:
         """``event`` was handled: ack it, and the finished records it was holding back."""
@@ -73,8 +75,8 @@ class InOrderAcks:
             return  # its partition was revoked meanwhile: the new owner replays it
         finished = self._finished.setdefault(tp, {})
         finished.setdefault(offset, []).append(event)
-        while heap and heap[0] in finished:
-            oldest = heapq.heappop(heap)
+        while heap and heap[0][0] in finished:
+            oldest, _ = heapq.heappop(heap)
             waiting = finished[oldest]
             waiting.pop().ack()
             if not waiting:
@@ -84,6 +86,11 @@ class InOrderAcks:
         for tp in tps:
             self._in_flight.pop(tp, None)
             self._finished.pop(tp, None)
+
+    def oldest_timestamp(self, tp: TP) -> float | None:
+        """Kafka timestamp (epoch seconds) of ``tp``'s oldest record not handled yet, if any."""
+        heap = self._in_flight.get(tp)
+        return heap[0][1] if heap and heap[0][1] else None
 
     def waiting(self, tp: TP) -> int:
         """Records of ``tp`` in flight or finished but not yet acked (for tests)."""

@@ -30,7 +30,17 @@ class InputRecord:
     writes run there, so they land in its partition (``engine/tables.py``).
     """
 
-    __slots__ = ("context", "event", "key", "offset", "partition", "topic", "tp", "value")
+    __slots__ = (
+        "context",
+        "event",
+        "key",
+        "offset",
+        "partition",
+        "timestamp",
+        "topic",
+        "tp",
+        "value",
+    )
 
     def __init__(self, event: faust.EventT, context: contextvars.Context) -> None:
         message = event.message
@@ -42,6 +52,7 @@ class InputRecord:
         self.offset: int = message.offset
         self.key: bytes | None = message.key
         self.value: bytes | None = message.value
+        self.timestamp: float = message.timestamp  # Kafka's record time, epoch seconds
 
     def ack(self) -> None:
         """The record was handled: faust may commit past it (faust's public ``Event.ack``)."""

@@ -29,6 +29,8 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
+from streamproc.kafka.connection import KafkaConnection, client_kwargs
+
 log = logging.getLogger(__name__)
 
 Delivered = Callable[[int, int], None]  # (partition, offset of the batch's last record)
@@ -57,7 +59,7 @@ class Outbox:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        connection: str | KafkaConnection,
         *,
         partitions: Callable[[str], int],
         linger: float,
@@ -65,7 +67,7 @@ class Outbox:
         producer: Any = None,
     ) -> None:
         self._config: dict[str, Any] = {
-            "bootstrap_servers": bootstrap_servers,
+            **client_kwargs(connection),
             "acks": "all",
             "enable_idempotence": True,  # a batch retried by aiokafka is not written twice
             "max_batch_size": max_batch_bytes,

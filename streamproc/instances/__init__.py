@@ -25,6 +25,7 @@ def register_owner(app: faust.App, runtime: Runtime) -> InstanceOwner:
     owner = InstanceOwner(
         runtime, TableStore(topology.instance_budget), TableStore(topology.job_marks)
     )
+    runtime.pending.append(owner.acks.oldest_timestamp)  # consumer lag: oldest unhandled job
 
     @app.agent(runtime.topic(HALO_JOBS), name="instance-jobs")
     async def instance_jobs(stream: faust.StreamT) -> None:

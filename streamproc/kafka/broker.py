@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from streamproc.kafka.connection import KafkaConnection, as_connection, client_kwargs
 from streamproc.kafka.jars import KafkaSetupError, ensure_jars
 
 JVM_OPTS = [
@@ -49,6 +50,12 @@ class BrokerLayout:
     controller_port: int = 9093
     partitions: int = 8
     libs_dir: Path | None = None
+    # A SASL_SSL listener (and an SSL one wanting client certificates) beside PLAINTEXT, for tests
+    # of managed-cluster settings: certificates made with the JDK's keytool, SCRAM users (name,
+    # password) created when the storage is formatted.
+    sasl_ssl_port: int | None = None
+    ssl_port: int | None = None  # an SSL listener that wants a client certificate (mutual TLS)
+    scram_users: tuple[tuple[str, str], ...] = ()
 
     @property
     def libs(self) -> Path:
@@ -74,18 +81,44 @@ class BrokerLayout:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def tls_dir(self) -> Path:
+        return self.home / "tls"
+
+    @property
+    def ca_file(self) -> Path:
+        """PEM of the CA that signed the broker's certificate (clients' KAFKA_SSL_CAFILE)."""
+        return self.tls_dir / "ca.pem"
+
+    @property
+    def sasl_ssl_bootstrap(self) -> str:
+        if self.sasl_ssl_port is None:
+            raise ValueError("this broker has no SASL_SSL listener")
+        return f"127.0.0.1:{self.sasl_ssl_port}"
+
+    @property
+    def ssl_bootstrap(self) -> str:
+        if self.ssl_port is None:
+            raise ValueError("this broker has no mutual-TLS listener")
+        return f"127.0.0.1:{self.ssl_port}"
+
 
 def server_properties(layout: BrokerLayout) -> str:
     """The broker config: a combined KRaft node with settings for a small machine."""
+    plain = f"PLAINTEXT://127.0.0.1:{layout.port}"
+    tls = [("SASL_SSL", layout.sasl_ssl_port), ("SSL", layout.ssl_port)]
+    tls = [(name, port) for name, port in tls if port]
+    secure = "".join(f",{name}://127.0.0.1:{port}" for name, port in tls)
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.voters": f"1@127.0.0.1:{layout.controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{layout.port},CONTROLLER://127.0.0.1:{layout.controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{layout.port}",
+        "listeners": f"{plain}{secure},CONTROLLER://127.0.0.1:{layout.controller_port}",
+        "advertised.listeners": f"{plain}{secure}",
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+        + "".join(f",{name}:{name}" for name, _ in tls),
         "log.dirs": str(layout.data),
         "num.partitions": str(layout.partitions),
         "num.network.threads": "2",
@@ -102,7 +135,91 @@ def server_properties(layout: BrokerLayout) -> str:
         "log.cleaner.threads": "1",
         "auto.create.topics.enable": "true",
     }
+    if tls:
+        props.update(_tls_properties(layout))
     return "".join(f"{key}={value}\n" for key, value in props.items())
+
+
+KEYSTORE_PASSWORD = "local-broker-keystore"  # guards throwaway test certificates only
+SCRAM_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256")
+
+
+def _tls_properties(layout: BrokerLayout) -> dict[str, str]:
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    plain_users = " ".join(f'user_{name}="{password}"' for name, password in layout.scram_users)
+    plain = f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};"
+    store = {"type": "PKCS12", "password": KEYSTORE_PASSWORD}
+    return {
+        "listener.name.sasl_ssl.sasl.enabled.mechanisms": ",".join((*SCRAM_MECHANISMS, "PLAIN")),
+        **{f"listener.name.sasl_ssl.{m.lower()}.sasl.jaas.config": scram for m in SCRAM_MECHANISMS},
+        "listener.name.sasl_ssl.plain.sasl.jaas.config": plain,
+        # the SSL listener wants a client certificate signed by the local CA (mutual TLS)
+        "listener.name.ssl.ssl.client.auth": "required",
+        "ssl.keystore.location": str(layout.tls_dir / "broker.p12"),
+        "ssl.key.password": KEYSTORE_PASSWORD,
+        "ssl.truststore.location": str(layout.tls_dir / "truststore.p12"),
+        **{f"ssl.keystore.{k}": v for k, v in store.items()},
+        **{f"ssl.truststore.{k}": v for k, v in store.items()},
+    }
+
+
+def _keytool(*args: str) -> None:
+    fast = ["-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"]  # short-lived JVMs start sooner
+    proc = subprocess.run(["keytool", *fast, *args], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise KafkaSetupError(f"keytool {args[0]} failed:\n{proc.stdout}{proc.stderr}")
+
+
+def make_certificates(tls_dir: Path) -> None:
+    """A local CA, and certificates signed by it, with the JDK's keytool.
+
+    ``ca.pem`` is what clients trust; ``broker.p12`` (key, certificate, CA) is the broker's
+    keystore, ``truststore.p12`` (the CA) its truststore; ``client.pem`` and ``client.key`` are a
+    client certificate for the mutual-TLS listener (keytool cannot write a PEM key: the PKCS12
+    store is converted with ``cryptography``).
+    """
+    if (tls_dir / "client.key").exists():
+        return
+    tls_dir.mkdir(parents=True, exist_ok=True)
+    store = ["-storetype", "PKCS12", "-storepass", KEYSTORE_PASSWORD]
+    new_key = ["-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "30"]
+    ca = ["-keystore", str(tls_dir / "ca.p12"), *store]
+    _keytool(*new_key, "-alias", "ca", "-dname", "CN=streamproc local CA", *ca,
+             "-ext", "bc:c", "-ext", "ku:c=keyCertSign,cRLSign")  # fmt: skip
+    _keytool("-exportcert", "-rfc", "-alias", "ca", *ca, "-file", str(tls_dir / "ca.pem"))
+    trust = ["-keystore", str(tls_dir / "truststore.p12"), *store]
+    _keytool("-importcert", "-noprompt", "-alias", "ca", "-file", str(tls_dir / "ca.pem"), *trust)
+    for name, cn, extensions in (
+        ("broker", "127.0.0.1", ["-ext", "san=ip:127.0.0.1,dns:localhost"]),
+        ("client", "streamproc-client", []),
+    ):
+        keystore = ["-keystore", str(tls_dir / f"{name}.p12"), *store]
+        csr, pem = tls_dir / f"{name}.csr", tls_dir / f"{name}.pem"
+        _keytool(*new_key, "-alias", name, "-dname", f"CN={cn}", *keystore)
+        _keytool("-certreq", "-alias", name, *keystore, "-file", str(csr))
+        usage = ["-ext", "eku=serverAuth,clientAuth", *extensions]
+        _keytool("-gencert", "-rfc", "-alias", "ca", *ca, "-validity", "30",
+                 "-infile", str(csr), "-outfile", str(pem), *usage)  # fmt: skip
+        _keytool("-importcert", "-noprompt", "-alias", "ca", "-file", str(tls_dir / "ca.pem"),
+                 *keystore)  # fmt: skip
+        _keytool("-importcert", "-alias", name, "-file", str(pem), *keystore)
+    _pem_key(tls_dir / "client.p12", tls_dir / "client.key")
+
+
+def _pem_key(keystore: Path, target: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key, _, _ = pkcs12.load_key_and_certificates(keystore.read_bytes(), KEYSTORE_PASSWORD.encode())
+    assert key is not None
+    target.touch(mode=0o600)
+    target.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
 
 
 class LocalBroker:
@@ -135,6 +252,8 @@ class LocalBroker:
         layout = self.layout
         ensure_jars(layout.libs)
         layout.home.mkdir(parents=True, exist_ok=True)
+        if layout.sasl_ssl_port or layout.ssl_port:
+            make_certificates(layout.tls_dir)
         layout.config.write_text(server_properties(layout))
         if not (layout.data / "meta.properties").exists():
             self._format()
@@ -204,6 +323,9 @@ class LocalBroker:
         # "=" form: a base64url id may start with "-" and must not be read as an option.
         cmd = [*self._java(), "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}"]
         cmd += ["-c", str(self.layout.config), "--ignore-formatted"]
+        for name, password in self.layout.scram_users:
+            for mechanism in SCRAM_MECHANISMS:
+                cmd += ["--add-scram", f"{mechanism}=[name={name},password={password}]"]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise KafkaSetupError(f"formatting KRaft storage failed:\n{proc.stdout}{proc.stderr}")
@@ -223,7 +345,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def wait_ready(bootstrap: str, *, timeout: float, alive=lambda: True) -> None:
+def wait_ready(bootstrap: str | KafkaConnection, *, timeout: float, alive=lambda: True) -> None:
     """Block until an admin metadata call succeeds (an open port is not enough)."""
     quiet = logging.getLogger("aiokafka")
     level, quiet.level = quiet.level, logging.CRITICAL  # connection refusals are expected here
@@ -233,7 +355,7 @@ def wait_ready(bootstrap: str, *, timeout: float, alive=lambda: True) -> None:
         quiet.setLevel(level)
 
 
-def _poll_ready(bootstrap: str, timeout: float, alive) -> None:
+def _poll_ready(bootstrap: str | KafkaConnection, timeout: float, alive) -> None:
     last_error = "no answer"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -245,14 +367,15 @@ def _poll_ready(bootstrap: str, timeout: float, alive) -> None:
         except Exception as exc:  # any failure means "not ready yet"
             last_error = f"{type(exc).__name__}: {exc}"
             time.sleep(0.3)
-    raise KafkaSetupError(f"broker at {bootstrap} not ready after {timeout:.0f}s ({last_error})")
+    where = as_connection(bootstrap).describe()
+    raise KafkaSetupError(f"broker at {where} not ready after {timeout:.0f}s ({last_error})")
 
 
-async def describe_cluster(bootstrap: str, *, timeout_ms: int = 3000) -> dict:
+async def describe_cluster(bootstrap: str | KafkaConnection, *, timeout_ms: int = 3000) -> dict:
     """One admin metadata round trip; returns the cluster description."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+    admin = AIOKafkaAdminClient(**client_kwargs(bootstrap), request_timeout_ms=timeout_ms)
     await admin.start()
     try:
         return await admin.describe_cluster()

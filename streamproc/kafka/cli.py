@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from streamproc.kafka.broker import BrokerLayout, LocalBroker, describe_cluster
+from streamproc.kafka.connection import KafkaConnection
 from streamproc.kafka.jars import KafkaSetupError
 
 _home = click.option(
@@ -50,7 +51,7 @@ def up(home: Path, port: int, external: str | None, partitions: int) -> None:
     import asyncio
 
     if external:
-        asyncio.run(describe_cluster(external))
+        asyncio.run(describe_cluster(KafkaConnection()))  # with its KAFKA_* TLS/SASL settings
         click.echo(
             f"KAFKA_BOOTSTRAP_SERVERS={external} is set: using that cluster, starting nothing"
         )

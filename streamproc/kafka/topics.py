@@ -1,61 +1,114 @@
-"""Create the worker's topics before it starts, with explicit partition counts."""
+"""Create, check and describe the topics a deployment needs (admin client side of topic_plan)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
-from streamproc.topology import TopicSpec
+from streamproc.kafka.connection import KafkaConnection, client_kwargs
+from streamproc.kafka.topic_plan import (
+    TopicState,
+    Wanted,
+    differences,
+    new_topic_configs,
+    partition_problem,
+)
 
 log = logging.getLogger(__name__)
 
+CONFIGS = ("cleanup.policy", "min.insync.replicas")
+
 
 class TopicMismatchError(RuntimeError):
-    """An existing topic has another partition count than the settings ask for."""
+    """Existing topics have partition counts the worker cannot work with; says what to do."""
 
 
-async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], replication: int = 1) -> None:
-    """Create missing topics; fail clearly when an existing one has the wrong partition count.
-
-    Co-partitioning (tables and their source topics) depends on equal partition counts, so a
-    mismatch is a configuration error to fix, not something to paper over.
-    """
-    specs = list(specs)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+@contextlib.asynccontextmanager
+async def admin_client(connection: str | KafkaConnection) -> AsyncIterator[AIOKafkaAdminClient]:
+    admin = AIOKafkaAdminClient(**client_kwargs(connection))
     await admin.start()
     try:
-        # Describe only topics that exist: a metadata request naming a missing topic would make a
-        # broker with auto.create.topics.enable create it with its default partition count.
-        present = set(await admin.list_topics()) & {s.name for s in specs}
-        existing = await admin.describe_topics(sorted(present)) if present else []
-        counts = {t["topic"]: len(t["partitions"]) for t in existing if t["error_code"] == 0}
-        missing = [s for s in specs if s.name not in counts]
-        wrong = [s for s in specs if s.name in counts and counts[s.name] != s.partitions]
-        if wrong:
-            detail = ", ".join(
-                f"{s.name} has {counts[s.name]} (want {s.partitions})" for s in wrong
-            )
-            raise TopicMismatchError(
-                f"partition counts differ from STREAMPROC_PARTITIONS: {detail}; "
-                "set STREAMPROC_PARTITIONS to match the existing topics"
-            )
-        if missing:
-            await _create(admin, missing, replication)
+        yield admin
     finally:
         await admin.close()
 
 
-async def _create(admin: AIOKafkaAdminClient, specs: list[TopicSpec], replication: int) -> None:
+async def read_topics(admin: AIOKafkaAdminClient, names: Iterable[str]) -> dict[str, TopicState]:
+    """The state of those of ``names`` that exist (partitions, replicas, the configs we set)."""
+    # Describe only topics that exist: a metadata request naming a missing topic would make a
+    # broker with auto.create.topics.enable create it with its default partition count.
+    present = sorted(set(await admin.list_topics()) & set(names))
+    if not present:
+        return {}
+    described = await admin.describe_topics(present)
+    configs: dict[str, dict[str, str]] = {name: {} for name in present}
+    resources = [ConfigResource(ConfigResourceType.TOPIC, name, None) for name in present]
+    for response in await admin.describe_configs(resources):
+        for error, _, _, name, entries, *_ in response.resources:
+            if error == 0:
+                configs[name] = {e[0]: e[1] for e in entries if e[0] in CONFIGS}
+    return {
+        t["topic"]: TopicState(
+            t["topic"],
+            len(t["partitions"]),
+            min((len(p["replicas"]) for p in t["partitions"]), default=0),
+            configs.get(t["topic"], {}),
+        )
+        for t in described
+        if t["error_code"] == 0
+    }
+
+
+async def ensure_topics(connection: str | KafkaConnection, specs: Iterable[Wanted]) -> None:
+    """At worker start: refuse partition counts it cannot work with; create missing topics."""
+    specs = list(specs)
+    async with admin_client(connection) as admin:
+        states = await read_topics(admin, [s.name for s in specs])
+        problem = partition_problem(specs, states, specs[0].partitions if specs else 0)
+        if problem:
+            raise TopicMismatchError(problem)
+        for spec in specs:
+            found = differences(spec, states.get(spec.name))
+            if spec.name in states and found:  # the operator's to fix; the worker can run
+                log.warning("topic %s: %s", spec.name, "; ".join(found))
+        missing = [s for s in specs if s.name not in states]
+        if missing:
+            await _create(admin, missing)
+
+
+async def create_topics(connection: str | KafkaConnection, specs: Iterable[Wanted]) -> list[str]:
+    """Create the missing ones of ``specs``; returns their names."""
+    specs = list(specs)
+    async with admin_client(connection) as admin:
+        states = await read_topics(admin, [s.name for s in specs])
+        missing = [s for s in specs if s.name not in states]
+        if missing:
+            await _create(admin, missing)
+    return [s.name for s in missing]
+
+
+async def describe_topics(
+    connection: str | KafkaConnection, specs: Iterable[Wanted]
+) -> list[tuple[Wanted, TopicState | None, list[str]]]:
+    """Each wanted topic, its state on the cluster (None: missing) and the differences."""
+    specs = list(specs)
+    async with admin_client(connection) as admin:
+        states = await read_topics(admin, [s.name for s in specs])
+    return [(s, states.get(s.name), differences(s, states.get(s.name))) for s in specs]
+
+
+async def _create(admin: AIOKafkaAdminClient, specs: list[Wanted]) -> None:
     new = [
         NewTopic(
             name=s.name,
             num_partitions=s.partitions,
-            replication_factor=replication,
-            topic_configs={"cleanup.policy": "compact"} if s.compacted else {},
+            replication_factor=s.replication,
+            topic_configs=new_topic_configs(s),
         )
         for s in specs
     ]

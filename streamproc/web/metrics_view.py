@@ -9,25 +9,13 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streamproc.web.common import guarded
+from streamproc.web.integration_states import count_integration_states
+from streamproc.web.lag import input_lag
 
 if TYPE_CHECKING:
     import faust
 
     from streamproc.runtime import Runtime
-
-
-def update_consumer_lag(app: faust.App, runtime: Runtime) -> None:
-    """Best effort: records between the committed offset and the end of each assigned partition."""
-    consumer = app.consumer
-    committed = getattr(consumer, "_committed_offset", {}) or {}
-    gauge = runtime.metrics.consumer_lag
-    for tp in app.assignor.assigned_actives():
-        with contextlib.suppress(Exception):
-            end = consumer.highwater(tp)
-            if end is None:
-                continue
-            done = committed.get(tp)
-            gauge.labels(tp.topic, str(tp.partition)).set(max(0, end - (done or 0)))
 
 
 def register(app: faust.App, runtime: Runtime) -> None:
@@ -38,7 +26,10 @@ def register(app: faust.App, runtime: Runtime) -> None:
         @guarded
         async def get(self, request: Request) -> Response:
             with contextlib.suppress(Exception):
-                update_consumer_lag(app, runtime)
+                lags = input_lag(app, runtime)
+                runtime.metrics.assigned_partitions.set(len(lags))
+            with contextlib.suppress(Exception):
+                count_integration_states(runtime)
             return self.bytes(
                 generate_latest(runtime.metrics.registry),
                 headers={"Content-Type": CONTENT_TYPE_LATEST},

@@ -53,6 +53,7 @@ from streamproc.core.state import intent_key
 from streamproc.halo_sandbox.process import sandbox_process
 from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID
 from streamproc.kafka.broker import BrokerLayout, LocalBroker, free_port
+from streamproc.kafka.connection import KafkaConnection, client_kwargs
 from tests.chaos.kafka_util import read_topics
 from tests.support.scenario import alert_event, warning_event
 from tests.support.worker import WorkerProcess, http_get, wait_configured
@@ -264,9 +265,11 @@ def sandbox_post(url: str, body: Any) -> Any:
 
 @contextlib.contextmanager
 def kafka(cfg: ChaosConfig, workdir: Path):
-    bootstrap = cfg.bootstrap or os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if bootstrap:
-        yield bootstrap
+    if cfg.bootstrap:
+        yield cfg.bootstrap
+        return
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield KafkaConnection()  # with that cluster's KAFKA_* settings (TLS, SASL)
         return
     layout = BrokerLayout(
         home=workdir / "kafka",
@@ -551,7 +554,7 @@ async def _produce_timed(
     bootstrap: str, prefix: str, timed: Timed, started_at: float
 ) -> dict[str, Produced]:
     """Produce each event at its time; event id → when and to which partition."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(**client_kwargs(bootstrap), acks="all", linger_ms=5)
     await producer.start()
     sent: list[tuple[str, float, asyncio.Future[Any]]] = []
     try:
@@ -569,7 +572,7 @@ async def _produce_timed(
 
 
 async def _produce(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(**client_kwargs(bootstrap), acks="all", linger_ms=5)
     await producer.start()
     try:
         for topic, key, value in records:

@@ -10,6 +10,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from streamproc.kafka.connection import client_kwargs
+
 
 @dataclass(frozen=True)
 class Raw:
@@ -35,7 +37,7 @@ async def read_topics_async(
         return []
     consumer = AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=bootstrap,
+        **client_kwargs(bootstrap),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_partition_fetch_bytes=4 * 1024 * 1024,
@@ -69,7 +71,7 @@ def read_json(bootstrap: str, topic: str, **kw: Any) -> list[Any]:
 
 
 async def list_topics_async(bootstrap: str) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_kwargs(bootstrap))
     await admin.start()
     try:
         return sorted(await admin.list_topics())

@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 from streamproc.contracts import IntegrationConfig, encode
 from streamproc.halo_sandbox.process import sandbox_process
 from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from streamproc.kafka.connection import KafkaConnection
 from tests.support.kafka_io import produce
 from tests.support.worker import SECRET_KEY
 
@@ -48,7 +49,9 @@ def halo_config(company_id: str, base_url: str, **overrides: object) -> Integrat
     return IntegrationConfig.model_validate(fields)
 
 
-def publish_config(bootstrap: str, prefix: str, config: IntegrationConfig) -> None:
+def publish_config(
+    bootstrap: str | KafkaConnection, prefix: str, config: IntegrationConfig
+) -> None:
     """Save a config the way the API does: a record on the compacted config topic."""
     produce(
         bootstrap,

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from streamproc.kafka.connection import client_kwargs
 from tests.chaos.kafka_util import read_json
 from tests.e2e.conftest import halo_config, publish_config
 from tests.support.scenario import alert_event, warning_event
@@ -237,7 +238,7 @@ class Sent:
 def produce_raw(bootstrap: str, prefix: str, records: list[dict[str, Any]]) -> list[Sent]:
     async def run() -> list[Sent]:
         producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", max_request_size=2_000_000
+            **client_kwargs(bootstrap), acks="all", max_request_size=2_000_000
         )
         await producer.start()
         try:

@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaProducer
 
 from streamproc.core.state import intent_key
 from streamproc.kafka.broker import BrokerLayout, LocalBroker, free_port
+from streamproc.kafka.connection import client_kwargs
 from streamproc.kafka.jars import KafkaSetupError
 from tests.chaos.kafka_util import read_json
 from tests.e2e.conftest import halo_config, publish_config
@@ -132,7 +133,7 @@ def _produce_through_outages(bootstrap: str, topic: str, events: list[dict], sec
                 try:
                     if producer is None:
                         producer = AIOKafkaProducer(
-                            bootstrap_servers=bootstrap, acks="all", request_timeout_ms=5000
+                            **client_kwargs(bootstrap), acks="all", request_timeout_ms=5000
                         )
                         await producer.start()
                     await producer.send_and_wait(

@@ -12,6 +12,7 @@ import json
 
 from aiokafka.admin import AIOKafkaAdminClient
 
+from streamproc.kafka.connection import client_kwargs
 from tests.chaos.kafka_util import list_topics, read_topics
 from tests.e2e.conftest import halo_config, publish_config
 from tests.support.scenario import Stack, alert_event
@@ -19,7 +20,7 @@ from tests.support.worker import ADMIN_TOKEN, WorkerProcess, http_get, wait_conf
 
 
 async def _groups(bootstrap: str) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_kwargs(bootstrap))
     await admin.start()
     try:
         return {group[0] for group in await admin.list_consumer_groups()}

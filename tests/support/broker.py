@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from streamproc.kafka.broker import BrokerLayout, LocalBroker, free_port, wait_ready
+from streamproc.kafka.connection import KafkaConnection
 from streamproc.kafka.jars import KafkaSetupError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,15 +66,15 @@ def _local_broker(home: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def session_broker(tmp: Path) -> Iterator[str]:
+def session_broker(tmp: Path) -> Iterator[str | KafkaConnection]:
     """Yield a bootstrap address for the whole session (see module docstring for the order)."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
         try:
-            wait_ready(external, timeout=30)
+            wait_ready(KafkaConnection(), timeout=30)
         except KafkaSetupError as exc:
             _no_broker(f"KAFKA_BOOTSTRAP_SERVERS={external}: {exc}")
-        yield external
+        yield KafkaConnection()  # with that cluster's KAFKA_* settings (TLS, SASL)
         return
     if _docker_answers():
         with contextlib.suppress(ImportError), _testcontainers() as bootstrap:

@@ -8,12 +8,16 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from streamproc.kafka.connection import KafkaConnection, client_kwargs
 
-def produce(bootstrap: str, topic: str, records: list[tuple[str | None, Any]]) -> None:
+
+def produce(
+    bootstrap: str | KafkaConnection, topic: str, records: list[tuple[str | None, Any]]
+) -> None:
     """Send (key, value) pairs; dict values are JSON-encoded, bytes are sent as they are."""
 
     async def _run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(**client_kwargs(bootstrap), acks="all")
         await producer.start()
         try:
             for key, value in records:
@@ -25,13 +29,15 @@ def produce(bootstrap: str, topic: str, records: list[tuple[str | None, Any]]) -
     asyncio.run(_run())
 
 
-def consume_all(bootstrap: str, topic: str, *, idle: float = 1.0, timeout: float = 10) -> list:
+def consume_all(
+    bootstrap: str | KafkaConnection, topic: str, *, idle: float = 1.0, timeout: float = 10
+) -> list:
     """Every record currently in ``topic`` from the beginning, as (key, decoded JSON value)."""
 
     async def _run() -> list:
         consumer = AIOKafkaConsumer(
             topic,
-            bootstrap_servers=bootstrap,
+            **client_kwargs(bootstrap),
             auto_offset_reset="earliest",
             enable_auto_commit=False,
         )

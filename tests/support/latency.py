@@ -17,6 +17,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from streamproc.kafka.connection import client_kwargs
+
 
 @dataclass(frozen=True)
 class Latencies:
@@ -49,9 +51,9 @@ async def measure(
 ) -> Latencies:
     """Produce ``rate`` events a second for ``seconds``; wait up to ``drain`` for the rest."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5
+        **client_kwargs(bootstrap), enable_auto_commit=False, fetch_max_wait_ms=5
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, acks=1)
+    producer = AIOKafkaProducer(**client_kwargs(bootstrap), linger_ms=0, acks=1)
     await consumer.start()
     await producer.start()
     sent: dict[str, float] = {}

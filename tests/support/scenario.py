@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from streamproc.kafka.connection import KafkaConnection
 from tests.support.kafka_io import consume_all, produce
 from tests.support.worker import http_get, wait_for
 
@@ -78,7 +79,7 @@ def warning_event(company: str, warning_id: str, at: datetime | None = None) -> 
 class Stack:
     """One test's topics (by prefix) and Halo tenant, observed from outside the worker."""
 
-    def __init__(self, bootstrap: str, prefix: str, halo_url: str) -> None:
+    def __init__(self, bootstrap: str | KafkaConnection, prefix: str, halo_url: str) -> None:
         self.bootstrap, self.prefix, self.halo_url = bootstrap, prefix, halo_url
 
     def send(self, topic: str, *events: dict[str, Any] | bytes, key: str | None = None) -> None:

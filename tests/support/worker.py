@@ -17,6 +17,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 from streamproc.kafka.broker import free_port
+from streamproc.kafka.connection import KafkaConnection, connection_env
 
 ADMIN_TOKEN = "test-admin-token-9f2c"
 SECRET_KEY = Fernet.generate_key().decode()
@@ -26,7 +27,7 @@ SECRET_KEY = Fernet.generate_key().decode()
 class WorkerProcess:
     """One worker subprocess with its own data dir, web port and log file."""
 
-    bootstrap: str
+    bootstrap: str | KafkaConnection
     app_id: str
     topic_prefix: str
     data_dir: Path
@@ -46,7 +47,7 @@ class WorkerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMPROC_")}
         env.update(
             {
-                "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                **connection_env(self.bootstrap),  # every KAFKA_* setting, TLS and SASL too
                 "STREAMPROC_APP_ID": self.app_id,
                 "STREAMPROC_TOPIC_PREFIX": self.topic_prefix,
                 "STREAMPROC_DATA_DIR": str(self.data_dir),

@@ -69,3 +69,23 @@ def test_records_of_a_revoked_partition_are_never_acked() -> None:
     acks.done(e2)
     acks.done(e1)
     assert log == []  # the new owner replays them from the committed offset
+
+
+@dataclass
+class StampedRecord(FakeRecord):
+    timestamp: float = 0.0
+
+
+def test_the_oldest_unhandled_record_is_the_oldest_still_in_flight() -> None:
+    acks, log = InOrderAcks(), []
+    old, mid, new = (StampedRecord(P0, o, log, t) for o, t in ((7, 100.0), (8, 150.0), (9, 200.0)))
+    for e in (old, mid, new):
+        acks.track(e)
+    assert acks.oldest_timestamp(P0) == 100.0
+    acks.done(mid)  # handled, but 7 is still waiting: 7 is the oldest unhandled
+    assert acks.oldest_timestamp(P0) == 100.0
+    acks.done(old)
+    assert acks.oldest_timestamp(P0) == 200.0
+    acks.done(new)
+    assert acks.oldest_timestamp(P0) is None
+    assert acks.oldest_timestamp(P1) is None

@@ -17,7 +17,7 @@ class Event:
     def __init__(self, topic: str, offset: int, key: bytes = b"acme") -> None:
         tp = TP(topic, 3)
         self.message = SimpleNamespace(
-            tp=tp, topic=topic, partition=3, offset=offset, key=key, value=b"{}"
+            tp=tp, topic=topic, partition=3, offset=offset, key=key, value=b"{}", timestamp=1.0
         )
         self.acked = False
 

@@ -13,7 +13,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     for name in list(os.environ):
-        if name.startswith("STREAMPROC_") or name == "KAFKA_BOOTSTRAP_SERVERS":
+        if name.startswith(("STREAMPROC_", "KAFKA_")):
             monkeypatch.delenv(name)
 
 
