@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 from typing import TYPE_CHECKING
 
 from streamproc.agents.intake import InputRecord
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     import faust
 
     from streamproc.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 5.0  # seconds between two looks at the watched tickets (each has its own period)
 BACKLOG_EVERY = 10.0
@@ -40,6 +43,10 @@ def register_owner(app: faust.App, runtime: Runtime) -> InstanceOwner:
     async def _sweep() -> None:
         if runtime.joined and not app.rebalancing:
             await owner.sweep()
+            try:
+                await owner.forget_old_marks()
+            except Exception as exc:  # e.g. partitions moved while reading: next time
+                log.warning("old job marks not removed: %s", exc)
 
     @app.timer(interval=BACKLOG_EVERY, name="instance-backlog")
     async def _backlog() -> None:

@@ -43,7 +43,7 @@ from streamproc.core import (
 from streamproc.core.jobs import Backlog, HaloJob, HaloReply, Notice, ObserveTicket, WatchTickets
 from streamproc.instances.executor import HaloExecutor
 from streamproc.secretbox import SecretUnreadableError
-from streamproc.topology import HALO_REPLIES
+from streamproc.topology import HALO_JOBS, HALO_REPLIES
 
 if TYPE_CHECKING:
     from streamproc.agents.intake import InputRecord
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MARKS_TTL = 3600.0  # seconds a job's mark is kept: replays come within minutes
+MARKS_SWEEP_EVERY = 600.0  # seconds between two reads of the marks for expired ones
+MARKS_SLICE = 1000  # marks read between two yields to the event loop
 SWEEP_SHARE = 0.7  # the sweep runs only while less of the budget is used, and nobody waits
 BACKLOG_REPORTED = 30.0  # a backlog longer than this many seconds is announced (every 30 s)
 MAX_IN_FLIGHT = 5000  # jobs being run by this worker before it stops taking more
@@ -92,9 +94,11 @@ class InstanceOwner:
         self.instances: dict[str, Instance] = {}
         self._tasks: dict[TP, set[asyncio.Task[None]]] = defaultdict(set)
         self._room = asyncio.Event()
-        self._jobs_seen = 0
+        self._last_job: dict[TP, InputRecord] = {}  # a record of each partition, to write in
+        self._marks_swept = time.monotonic()
         self._intents: dict[str, asyncio.Future[Any]] = {}  # intent key → its run
         self._replies = runtime.topic(HALO_REPLIES).get_topic_name()
+        self._jobs = runtime.topic(HALO_JOBS).get_topic_name()
 
     # Intake (the owner's agent).
 
@@ -119,6 +123,8 @@ class InstanceOwner:
     async def revoke(self, revoked: set[TP]) -> None:
         """Partitions moved: their jobs are dropped (the new owner replays them)."""
         self.acks.forget(revoked)
+        for tp in revoked:
+            self._last_job.pop(tp, None)
         doomed = [task for tp in revoked for task in self._tasks.pop(tp, ())]
         for task in doomed:
             task.cancel()
@@ -155,7 +161,7 @@ class InstanceOwner:
             instance.in_flight.pop(job.job_id, None)
         self.acks.done(record)
         self._save_budget(instance, record)
-        self._forget_old_marks(record)
+        self._last_job[record.tp] = record
 
     async def _handle(self, job: HaloJob, record: InputRecord, instance: Instance) -> None:
         action = job.action
@@ -288,18 +294,27 @@ class InstanceOwner:
         sent = self.runtime.halo.budget(instance.key).sent_at()
         self.budget_table.put(record, instance.key.encode(), {"sent_at": sent})
 
-    def _forget_old_marks(self, record: InputRecord) -> None:
-        """Every 500 jobs, remove the marks older than an hour of the jobs of this partition."""
-        self._jobs_seen += 1
-        if self._jobs_seen % 500:
+    async def forget_old_marks(self) -> None:
+        """Every 10 minutes, remove the marks older than an hour of this worker's job partitions.
+
+        The read yields to the event loop every 1,000 marks: an hour of a storm's jobs is a big
+        table, and the lanes share the loop.
+        """
+        if time.monotonic() - self._marks_swept < MARKS_SWEEP_EVERY:
             return
+        self._marks_swept = time.monotonic()
         cutoff = time.time() - MARKS_TTL
-        jobs_topic, partition_for = record.topic, self.runtime.outbox.partition_for
-        for key, mark in list(self.marks.table.items()):
-            instance = key.split(b"\x1f", 1)[0]
-            if (mark or {}).get("at", 0) < cutoff and (
-                partition_for(jobs_topic, instance) == record.partition
-            ):
+        partition_for = self.runtime.outbox.partition_for
+        old: list[tuple[bytes, TP]] = []
+        for n, (key, mark) in enumerate(self.marks.table.items(), 1):
+            if (mark or {}).get("at", 0) < cutoff:
+                instance = key.split(b"\x1f", 1)[0]
+                old.append((key, TP(self._jobs, partition_for(self._jobs, instance))))
+            if n % MARKS_SLICE == 0:
+                await asyncio.sleep(0)
+        for key, tp in old:
+            record = self._last_job.get(tp)  # written in the context of a job of its partition
+            if record is not None:  # (a partition revoked meanwhile is its new owner's)
                 self.marks.delete(record, key)
 
     # Timers: the closure sweep and the backlog notices.

@@ -277,3 +277,28 @@ async def test_the_sweep_reads_watched_tickets_in_hundreds_on_spare_budget_only(
         budget.release()
     await o.sweep()
     assert len(executor.swept) == 3
+
+
+async def test_marks_older_than_an_hour_are_removed_by_the_timer_not_by_the_jobs() -> None:
+    o, _ = owner(Executor(created, created))
+    await run(o, Record(open_job("a1", "e1"), 10), Record(open_job("a2", "e2"), 11))
+    marks = o.marks.data  # type: ignore[attr-defined]
+    assert len(marks) == 2
+
+    await o.forget_old_marks()  # not due yet: the marks table is read every 10 minutes
+    o._marks_swept = 0.0
+    await o.forget_old_marks()  # due, but both marks are fresh
+    assert len(marks) == 2
+
+    old_key, fresh_key = sorted(marks)
+    marks[old_key] = {**marks[old_key], "at": 0.0}
+    o._marks_swept = 0.0
+    await o.forget_old_marks()
+    assert set(marks) == {fresh_key}
+
+    # a partition that moved away: its marks are its new owner's to remove
+    marks[fresh_key] = {**marks[fresh_key], "at": 0.0}
+    await o.revoke({JOBS})
+    o._marks_swept = 0.0
+    await o.forget_old_marks()
+    assert set(marks) == {fresh_key}
