@@ -46,7 +46,7 @@ from streamproc.core.actions import (
     TicketLeftOpen,
 )
 from streamproc.core.decision import Decision
-from streamproc.core.outputs import Level, OutcomeWord
+from streamproc.core.outputs import alert_activity, alert_result
 from streamproc.core.policy_outcomes import left_open, noted
 from streamproc.core.state import AlertTicketState
 
@@ -79,45 +79,6 @@ def evolve(state: AlertTicketState, outcome: Outcome, now: datetime) -> Decision
     raise TypeError(f"unknown outcome {outcome!r}")  # pragma: no cover
 
 
-def _result(
-    state: AlertTicketState, event_id: str, word: OutcomeWord, reason: str, text: str, now: datetime
-) -> Action:
-    return outputs.result(
-        event_id=event_id,
-        company_id=state.company_id,
-        alert_id=state.alert_id,
-        outcome=word,
-        reason=reason,
-        message=text,
-        halo_ticket_id=state.halo_ticket_id,
-        now=now,
-    )
-
-
-def _activity(
-    state: AlertTicketState,
-    level: Level,
-    kind: str,
-    text: str,
-    event_id: str,
-    now: datetime,
-    *,
-    ticket: int | None = None,
-    index: int = 0,
-) -> Action:
-    return outputs.activity(
-        level,
-        kind,
-        text,
-        company_id=state.company_id,
-        event_id=event_id,
-        now=now,
-        alert_id=state.alert_id,
-        halo_ticket_id=ticket if ticket is not None else state.halo_ticket_id,
-        index=index,
-    )
-
-
 def _command(state: AlertTicketState, verb: Verb, reason: str, now: datetime) -> Action:
     assert state.halo_ticket_id is not None
     return outputs.command(
@@ -137,7 +98,7 @@ def _stale(state: AlertTicketState, outcome: Outcome, now: datetime) -> Decision
         f"Halo ticket #{outcome.halo_ticket_id} was created for alert {state.alert_id!r} after"
         " the alert's ticket state had moved on. Check Halo for a duplicate ticket and close it."
     )
-    entry = _activity(
+    entry = alert_activity(
         state,
         "warning",
         "possible_duplicate_ticket",
@@ -172,8 +133,8 @@ def _created(state: AlertTicketState, outcome: TicketCreated, now: datetime) -> 
     if outcome.matrix_entry is not None:
         text += f" Priority and type from priority matrix entry {outcome.matrix_entry + 1}."
     actions = [
-        _result(new, event_id, "created", reason, text, now),
-        _activity(
+        alert_result(new, event_id, "created", reason, text, now),
+        alert_activity(
             new,
             "info",
             "ticket_created",
@@ -183,7 +144,7 @@ def _created(state: AlertTicketState, outcome: TicketCreated, now: datetime) -> 
         ),
     ]
     actions += [
-        _activity(new, "warning", warning.kind, warning.message, event_id, now, index=index)
+        alert_activity(new, "warning", warning.kind, warning.message, event_id, now, index=index)
         for index, warning in enumerate(outcome.warnings)
     ]
     if new.alert_active:
@@ -215,8 +176,8 @@ def _create_failed(state: AlertTicketState, outcome: TicketCreateFailed, now: da
         after = " A new attempt is made on the next event for this alert."
     text = f"Could not create a Halo ticket for alert {state.alert_id!r}: {outcome.message}"
     actions = (
-        _result(new, outcome.event_id, "failed", outcome.reason, text, now),
-        _activity(new, "error", "integration_error", text + after, outcome.event_id, now),
+        alert_result(new, outcome.event_id, "failed", outcome.reason, text, now),
+        alert_activity(new, "error", "integration_error", text + after, outcome.event_id, now),
     )
     return Decision(new, actions, (outcome.reason,))
 
@@ -229,8 +190,8 @@ def _close_failed(state: AlertTicketState, outcome: TicketCloseFailed, now: date
     )
     after = " The ticket stays open; close it in Halo or fix the integration so it can be closed."
     actions = (
-        _result(new, outcome.event_id, "failed", outcome.reason, text, now),
-        _activity(new, "error", "integration_error", text + after, outcome.event_id, now),
+        alert_result(new, outcome.event_id, "failed", outcome.reason, text, now),
+        alert_activity(new, "error", "integration_error", text + after, outcome.event_id, now),
     )
     return Decision(new, actions, (outcome.reason,))
 
@@ -259,7 +220,7 @@ def _closed(
         if new.alert_active:
             actions.append(_command(new, "unmute", f"ticket_{how}_in_halo", now))
             text += " The alert was unmuted in Watchman."
-        actions.append(_activity(new, "info", "ticket_closed", text, event_id, now))
+        actions.append(alert_activity(new, "info", "ticket_closed", text, event_id, now))
         return Decision(new, tuple(actions), (f"ticket_{how}_in_halo",))
     new = new.remember(event_id)
     if by_us:
@@ -268,8 +229,8 @@ def _closed(
     else:
         word, reason = "skipped", "already_closed"
         text = f"Halo ticket #{ticket} for alert {state.alert_id!r} was already closed in Halo."
-    actions.append(_result(new, event_id, word, reason, text, now))
-    actions.append(_activity(new, "info", "ticket_closed", text, event_id, now))
+    actions.append(alert_result(new, event_id, word, reason, text, now))
+    actions.append(alert_activity(new, "info", "ticket_closed", text, event_id, now))
     if not by_us and new.alert_active:
         actions.insert(0, _command(new, "unmute", "ticket_closed_in_halo", now))
     return Decision(new, tuple(actions), (reason,))

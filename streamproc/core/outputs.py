@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from streamproc.contracts import ActivityEntry, AlertCommand, IntegrationConfig, TicketResult
 from streamproc.core.actions import EmitActivity, EmitCommand, EmitResult
+
+if TYPE_CHECKING:
+    from streamproc.core.state import AlertTicketState
 
 Level = Literal["info", "warning", "error"]
 OutcomeWord = Literal["created", "closed", "skipped", "failed"]
@@ -111,4 +114,45 @@ def activity(
             alert_id=alert_id,
             halo_ticket_id=halo_ticket_id,
         )
+    )
+
+
+def alert_result(
+    state: AlertTicketState, event_id: str, word: OutcomeWord, reason: str, text: str, now: datetime
+) -> EmitResult:
+    """The result of an alert's event, about its current ticket."""
+    return result(
+        event_id=event_id,
+        company_id=state.company_id,
+        alert_id=state.alert_id,
+        outcome=word,
+        reason=reason,
+        message=text,
+        halo_ticket_id=state.halo_ticket_id,
+        now=now,
+    )
+
+
+def alert_activity(
+    state: AlertTicketState,
+    level: Level,
+    kind: str,
+    text: str,
+    event_id: str,
+    now: datetime,
+    *,
+    ticket: int | None = None,
+    index: int = 0,
+) -> EmitActivity:
+    """An activity entry about an alert (and its current ticket unless ``ticket`` is given)."""
+    return activity(
+        level,
+        kind,
+        text,
+        company_id=state.company_id,
+        event_id=event_id,
+        now=now,
+        alert_id=state.alert_id,
+        halo_ticket_id=ticket if ticket is not None else state.halo_ticket_id,
+        index=index,
     )

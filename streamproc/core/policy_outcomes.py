@@ -4,41 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from streamproc.core import outputs
-from streamproc.core.actions import Action, NoteAdded, NoteFailed, TicketLeftOpen
+from streamproc.core.actions import NoteAdded, NoteFailed, TicketLeftOpen
 from streamproc.core.decision import Decision
-from streamproc.core.outputs import Level, OutcomeWord
+from streamproc.core.outputs import alert_activity, alert_result
 from streamproc.core.state import AlertTicketState
-
-
-def _result(
-    state: AlertTicketState, event_id: str, word: OutcomeWord, reason: str, text: str, now: datetime
-) -> Action:
-    return outputs.result(
-        event_id=event_id,
-        company_id=state.company_id,
-        alert_id=state.alert_id,
-        outcome=word,
-        reason=reason,
-        message=text,
-        halo_ticket_id=state.halo_ticket_id,
-        now=now,
-    )
-
-
-def _activity(
-    state: AlertTicketState, level: Level, kind: str, text: str, event_id: str, now: datetime
-) -> Action:
-    return outputs.activity(
-        level,
-        kind,
-        text,
-        company_id=state.company_id,
-        event_id=event_id,
-        now=now,
-        alert_id=state.alert_id,
-        halo_ticket_id=state.halo_ticket_id,
-    )
 
 
 def noted(state: AlertTicketState, outcome: NoteAdded | NoteFailed, now: datetime) -> Decision:
@@ -50,8 +19,8 @@ def noted(state: AlertTicketState, outcome: NoteAdded | NoteFailed, now: datetim
             f" {state.alert_id!r}: {outcome.message}"
         )
         actions = (
-            _result(new, outcome.event_id, "failed", outcome.reason, text, now),
-            _activity(new, "error", "integration_error", text, outcome.event_id, now),
+            alert_result(new, outcome.event_id, "failed", outcome.reason, text, now),
+            alert_activity(new, "error", "integration_error", text, outcome.event_id, now),
         )
         return Decision(new, actions, (outcome.reason,))
     new = state.model_copy(update={"note_event_id": None, "repeats": 0})
@@ -63,7 +32,7 @@ def noted(state: AlertTicketState, outcome: NoteAdded | NoteFailed, now: datetim
     )
     return Decision(
         new,
-        (_result(new, outcome.event_id, "skipped", "occurrence_noted", text, now),),
+        (alert_result(new, outcome.event_id, "skipped", "occurrence_noted", text, now),),
         ("occurrence_noted",),
     )
 
@@ -80,7 +49,7 @@ def left_open(state: AlertTicketState, outcome: TicketLeftOpen, now: datetime) -
         " A private note on the ticket says the alert cleared."
     )
     actions = (
-        _result(new, outcome.event_id, "skipped", outcome.reason, text, now),
-        _activity(new, "info", "ticket_left_open", text, outcome.event_id, now),
+        alert_result(new, outcome.event_id, "skipped", outcome.reason, text, now),
+        alert_activity(new, "info", "ticket_left_open", text, outcome.event_id, now),
     )
     return Decision(new, actions, (outcome.reason,))
