@@ -119,15 +119,7 @@ class HaloExecutor:
                 action.intent_key,
             )
         except (HaloError, SecretUnreadableError, _RouteFailedError) as exc:
-            reason, message, retriable, ambiguous = _failure(exc)
-            return TicketCreateFailed(
-                event_id=action.event_id,
-                intent_key=action.intent_key,
-                reason=reason,
-                message=message,
-                retriable=retriable,
-                ambiguous=ambiguous,
-            )
+            return _create_failed(action, exc)
         return TicketCreated(
             event_id=action.event_id,
             intent_key=action.intent_key,
@@ -198,15 +190,7 @@ class HaloExecutor:
                 status = halo.config.reopen_status_id
                 await halo.reopen_ticket(creds, ticket_id, status)
         except (HaloError, SecretUnreadableError) as exc:
-            reason, message, retriable, ambiguous = _failure(exc)
-            return TicketCreateFailed(
-                event_id=action.event_id,
-                intent_key=action.intent_key,
-                reason=reason,
-                message=message,
-                retriable=retriable,
-                ambiguous=ambiguous,
-            )
+            return _create_failed(action, exc)
         return TicketCreated(
             event_id=action.event_id,
             intent_key=action.intent_key,
@@ -395,6 +379,20 @@ def closed_how(ticket: Ticket, closed_status_id: int = 9) -> str | None:
     if (ticket.merged_into_id or 0) > 0:
         return "merged"
     return "closed"
+
+
+def _create_failed(
+    action: OpenTicket | ResolvePendingTicket | ReopenTicket, exc: Exception
+) -> TicketCreateFailed:
+    reason, message, retriable, ambiguous = _failure(exc)
+    return TicketCreateFailed(
+        event_id=action.event_id,
+        intent_key=action.intent_key,
+        reason=reason,
+        message=message,
+        retriable=retriable,
+        ambiguous=ambiguous,
+    )
 
 
 def _failure(exc: Exception) -> tuple[str, str, bool, bool]:
