@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from streamproc.contracts import AlertEvent, IntegrationConfig
-from streamproc.core import outputs
 from streamproc.core.actions import Action
 from streamproc.core.decision import Decision, skip_message
+from streamproc.core.outputs import alert_activity, alert_result
 from streamproc.core.state import AlertTicketState
 
 
@@ -52,29 +52,12 @@ def hold_clear(
 
 
 def _skipped(state: AlertTicketState, event: AlertEvent, reason: str, now: datetime) -> Action:
-    return outputs.result(
-        event_id=event.event_id,
-        company_id=state.company_id,
-        alert_id=state.alert_id,
-        outcome="skipped",
-        reason=reason,
-        message=skip_message(reason, state.halo_ticket_id),
-        halo_ticket_id=state.halo_ticket_id,
-        now=now,
-    )
+    text = skip_message(reason, state.halo_ticket_id)
+    return alert_result(state, event.event_id, "skipped", reason, text, now)
 
 
 def _entry(state: AlertTicketState, event: AlertEvent, text: str, now: datetime) -> Action:
-    return outputs.activity(
-        "info",
-        "flapping",
-        text,
-        company_id=state.company_id,
-        event_id=event.event_id,
-        now=now,
-        alert_id=state.alert_id,
-        halo_ticket_id=state.halo_ticket_id,
-    )
+    return alert_activity(state, "info", "flapping", text, event.event_id, now)
 
 
 def flap(
