@@ -151,8 +151,11 @@ def test_hostile_http_clients_do_not_stall_the_alert_path(
         elif kind.startswith("slow_body"):
             assert {s for s, _ in outcomes} == {"408"}, (kind, outcomes)
             assert all(READ_TIMEOUT - 0.5 < t < READ_TIMEOUT + 3 for _, t in outcomes), outcomes
-        else:  # byte-a-second headers: no request ever arrives; the connection is closed
-            assert {s for s, _ in outcomes} == {"closed"}, (kind, outcomes)
+        else:  # byte-a-second headers: no request ever arrives; the server hangs up, without
+            # an answer. A byte the client sends as the server closes makes the kernel answer
+            # with a reset instead of an end of stream (seen once in CI): the same hang-up.
+            assert {s for s, _ in outcomes} <= {"closed", "reset"}, (kind, outcomes)
+            assert "closed" in {s for s, _ in outcomes}, (kind, outcomes)
             assert all(READ_TIMEOUT - 0.5 < t < READ_TIMEOUT + 3 for _, t in outcomes), outcomes
     rejected = {
         status: samples.get(("streamproc_http_rejected_total", (("status", status),)), 0)
