@@ -82,8 +82,8 @@ def create_app(settings: Settings) -> tuple[faust.App, Runtime]:
             activity=TableStore(topology.activity),
         ),
     )
-    register_agents(app, runtime)
-    register_owner(app, runtime)
+    handover = register_agents(app, runtime)
+    register_owner(app, runtime, handover)
     register_views(app, runtime)
     _track_readiness(app, runtime)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from streamproc.agents.dispatch import CompanyDispatcher, Handler
+from streamproc.agents.handover import Handover
 from streamproc.agents.intake import InputRecord, Intake
 from streamproc.agents.pipeline import Pipeline
 from streamproc.agents.sweep import Sweeper
@@ -17,12 +18,13 @@ if TYPE_CHECKING:
     from streamproc.runtime import Runtime
 
 
-def register_agents(app: faust.App, runtime: Runtime) -> None:
+def register_agents(app: faust.App, runtime: Runtime) -> Handover:
     """Attach the worker's agent, its lanes and timers to ``app``.
 
     The input topics are keyed by company id and co-partitioned, so a company's records are
     handled in order by the worker that owns its partition. One agent consumes them all and
-    queues each record in its company's lane: a slow tenant never stalls another.
+    queues each record in its company's lane: a slow tenant never stalls another. Returns what
+    passes jobs and replies between the lanes and this worker's instance owner (handover.py).
     """
     timers = HoldDownTimers(runtime)
     pipeline = Pipeline(runtime, timers)
@@ -55,6 +57,11 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     sweeper = Sweeper(runtime, pipeline)
     app.timer(interval=runtime.settings.sweep_interval, name="closure-sweep")(sweeper.sweep)
     app.timer(interval=TICK, name="hold-down-timers")(timers.tick)
+    handover = Handover(
+        dispatcher, pipeline.batched.holds, _guarded(pipeline, pipeline.on_local_reply)
+    )
+    pipeline.outputs.handover = handover
+    return handover
 
 
 def _guarded(pipeline: Pipeline, handler: Handler) -> Handler:

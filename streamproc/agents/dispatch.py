@@ -127,10 +127,16 @@ class CompanyDispatcher:
             self._progress.clear()
             await self._progress.wait()
 
+    def has_room(self, company: bytes) -> bool:
+        """Whether a record of ``company`` would be queued at once."""
+        lane = self._lanes.get(company)
+        return lane is None or not lane.queue.full()
+
     def submit(self, record: Record, handler: Handler) -> Awaitable[None] | None:
         """Queue ``record`` behind the company's earlier records.
 
-        Returns ``None``, or an awaitable to wait on when the company's queue is full.
+        Returns ``None``, or an awaitable to wait on when the company's queue is full. A record
+        that is not Kafka's (``local``: see handover.py) has no offset to acknowledge.
         """
         company = record.key or b""
         lane = self._lanes.get(company)
@@ -139,7 +145,8 @@ class CompanyDispatcher:
         tp = record.tp
         lane.partitions[tp] = lane.partitions.get(tp, 0) + 1
         self.queued += 1
-        self.acks.track(record)
+        if not getattr(record, "local", False):
+            self.acks.track(record)
         if lane.task is None or lane.task.done():
             lane.task = asyncio.create_task(self._drain(company, lane), name=f"company:{company!r}")
         try:
@@ -164,7 +171,7 @@ class CompanyDispatcher:
                 self._progress.set()
             deferred = getattr(scope, "deferred", ())
             for record, _ in batch:
-                if id(record) not in deferred:
+                if id(record) not in deferred and not getattr(record, "local", False):
                     self.acks.done(record)
             for record in getattr(scope, "completed", ()):
                 self.acks.done(record)  # waited for a Halo reply (agents/holds.py)

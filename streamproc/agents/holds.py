@@ -51,6 +51,10 @@ class Holds:
             return None
         return self._held.get(key)
 
+    def held(self, key: bytes) -> Hold | None:
+        """The hold on ``key`` as the last completed batch left it."""
+        return self._held.get(key)
+
     def hold(
         self, key: bytes, record: Any, changes: HoldChanges, job_id: str | None = None
     ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from streamproc.topology import (
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from streamproc.agents.handover import Handover
     from streamproc.agents.intake import InputRecord
     from streamproc.core.jobs import HaloJob
     from streamproc.runtime import Runtime
@@ -49,6 +51,7 @@ class Outputs:
         self.batched = batched
         self.activity = ActivityView(batched, runtime.stores.activity)
         self._names = {name: runtime.topic(name).get_topic_name() for name in OUTPUT_TOPICS}
+        self.handover: Handover | None = None
 
     def emit(self, action: EmitResult | EmitCommand | EmitActivity) -> Awaitable[Any]:
         """Publish one Emit* action; returns its delivery (to await before marking handled).
@@ -72,7 +75,10 @@ class Outputs:
         return delivery
 
     def send_job(self, job: HaloJob) -> Awaitable[Any]:
-        """To the owner of the job's Halo instance (the instance is the key, SPEC §9)."""
+        """To the owner of the job's Halo instance (the instance is the key, SPEC §9): this
+        worker's own, directly, when it owns the instance (handover.py)."""
+        if self.handover is not None and self.handover.offer_job(job):
+            return _handed_over()
         value = job.model_dump_json().encode()
         return self.runtime.outbox.append(self._names[HALO_JOBS], job.instance.encode(), value)
 
@@ -103,3 +109,9 @@ class Outputs:
         # To the outbox, not attached to the record: faust would publish attachments only at
         # commit time, after the state that marks the record handled may be in the changelog.
         return self.runtime.outbox.append(self._names[topic], company_id.encode(), value)
+
+
+def _handed_over() -> asyncio.Future[None]:
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done

@@ -44,6 +44,7 @@ from streamproc.core.outputs import linked
 from streamproc.core.status import apply_backlog, apply_config
 
 if TYPE_CHECKING:
+    from streamproc.agents.handover import LocalReply
     from streamproc.agents.intake import InputRecord
     from streamproc.agents.timers import HoldDownTimers
     from streamproc.runtime import Runtime
@@ -223,12 +224,29 @@ class Pipeline:
             self.batched.put_status(key, apply_backlog(self.batched.status(key), reply.backlog))
         if reply.outcome is None or reply.subject is None:
             return
+        await self._answer(reply.subject.encode(), reply, config)
+
+    async def on_local_reply(self, record: LocalReply) -> None:
+        """A reply this worker's instance owner handed over without Kafka (handover.py)."""
+        reply = record.reply
+        assert reply.subject is not None, "only replies with a subject are handed over"
         key = reply.subject.encode()
+        hold = self.batched.holds.get(key, self.batched.changes())
+        if hold is None or hold.job_id != reply.job_id:
+            return  # answered already, or its partition moved: the new owner replays the record
+        # The reply stands in for the record it answers, which is in Kafka: if the outcome sends
+        # a job, that record waits for it (a crash replays it), not this one (nothing would).
+        current_record.set(hold.record)
+        await self._answer(key, reply, self.config(reply.company_id))
+
+    async def _answer(self, key: bytes, reply: HaloReply, config: IntegrationConfig | None) -> None:
+        assert reply.outcome is not None
         # Released before the outcome is applied: what it decides may hold the alert again.
         hold = self.batched.holds.release(key, self.batched.changes(), reply.job_id)
         await self._apply_outcome(key, reply.outcome, config)
         if hold is not None:
-            self.batched.complete(hold.record)
+            if not self.batched.is_deferred(hold.record):  # (deferred: waits for a new job)
+                self.batched.complete(hold.record)
             await self._unpark(key, hold.parked)
 
     async def _apply_outcome(

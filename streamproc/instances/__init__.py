@@ -14,6 +14,7 @@ from streamproc.topology import HALO_JOBS
 if TYPE_CHECKING:
     import faust
 
+    from streamproc.agents.handover import Handover
     from streamproc.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -22,12 +23,23 @@ SWEEP_EVERY = 5.0  # seconds between two looks at the watched tickets (each has 
 BACKLOG_EVERY = 10.0
 
 
-def register_owner(app: faust.App, runtime: Runtime) -> InstanceOwner:
-    """The agent that runs the jobs of the instances this worker owns, and its timers."""
+def register_owner(
+    app: faust.App, runtime: Runtime, handover: Handover | None = None
+) -> InstanceOwner:
+    """The agent that runs the jobs of the instances this worker owns, and its timers.
+
+    ``handover`` passes jobs and replies between this worker's lanes and its owner without
+    Kafka when the owner owns the job's instance (agents/handover.py).
+    """
     topology = runtime.topology
     owner = InstanceOwner(
-        runtime, TableStore(topology.instance_budget), TableStore(topology.job_marks)
+        runtime,
+        TableStore(topology.instance_budget),
+        TableStore(topology.job_marks),
+        hand_over=None if handover is None else handover.offer_reply,
     )
+    if handover is not None:
+        handover.take_job = owner.take_local
     runtime.pending.append(owner.acks.oldest_timestamp)  # consumer lag: oldest unhandled job
 
     @app.agent(runtime.topic(HALO_JOBS), name="instance-jobs")

@@ -8,9 +8,10 @@ a time, up to 100 tickets each), shares its asset and user lookups between compa
 client's caches are per instance), sweeps its open tickets on spare budget, and answers each job
 with a reply keyed by the company.
 
-A job is acknowledged once its reply is in Kafka. Replays are safe: a job marked ``started`` in
-the ``instance-job-marks`` table before its first Halo call looks its ticket up before creating
-one; a job marked ``done`` is answered with the reply it had.
+A job is acknowledged once its reply is in Kafka, or handed to the lane of this worker that waits
+for it (``agents/handover.py``), and its ``done`` mark, with the reply, is in Kafka. Replays
+are safe: a job marked ``started`` in the ``instance-job-marks`` table before its first Halo call
+looks its ticket up before creating one; a job marked ``done`` is answered with the reply it had.
 
 Retriable failures (Halo down, 429) are retried here with backoff for up to
 ``STREAMPROC_HALO_RETRY_WINDOW``; the company is told once per episode (a notice).
@@ -23,6 +24,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -61,6 +63,9 @@ BACKLOG_REPORTED = 30.0  # a backlog longer than this many seconds is announced 
 MAX_IN_FLIGHT = 5000  # jobs being run by this worker before it stops taking more
 
 
+HandOver = Callable[[HaloReply], bool]  # a reply to a lane of this worker, if it can take it
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -85,8 +90,16 @@ class Instance:
 class InstanceOwner:
     """Runs the jobs of the Halo instances whose partitions this worker owns."""
 
-    def __init__(self, runtime: Runtime, budget: TableStore, marks: TableStore) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        budget: TableStore,
+        marks: TableStore,
+        *,
+        hand_over: HandOver | None = None,
+    ) -> None:
         self.runtime = runtime
+        self.hand_over = hand_over
         self.executor = HaloExecutor(runtime)
         self.budget_table = budget
         self.marks = marks
@@ -97,6 +110,7 @@ class InstanceOwner:
         self._last_job: dict[TP, InputRecord] = {}  # a record of each partition, to write in
         self._marks_swept = time.monotonic()
         self._intents: dict[str, asyncio.Future[Any]] = {}  # intent key → its run
+        self._local: dict[asyncio.Task[None], HaloJob] = {}  # jobs handed over by our lanes
         self._replies = runtime.topic(HALO_REPLIES).get_topic_name()
         self._jobs = runtime.topic(HALO_JOBS).get_topic_name()
 
@@ -112,20 +126,38 @@ class InstanceOwner:
             self._room.clear()
             await self._room.wait()
         self.acks.track(record)
+        self._last_job[record.tp] = record
         task = asyncio.create_task(self._run(record), name=f"job:{record.tp}:{record.offset}")
         self._tasks[record.tp].add(task)
         task.add_done_callback(lambda done, tp=record.tp: self._finished(tp, done))
 
+    def take_local(self, job: HaloJob) -> bool:
+        """Run ``job``, handed over by a lane of this worker, if this worker owns its instance
+        and has run a job of its partition since it got it (its tables are written in that
+        job's context, as faust writes them in the event being processed)."""
+        tp = TP(self._jobs, self.runtime.outbox.partition_for(self._jobs, job.instance.encode()))
+        record = self._last_job.get(tp)
+        if record is None or self.in_flight >= MAX_IN_FLIGHT:
+            return False
+        task = asyncio.create_task(self._run_job(job, record), name=f"job:{tp}:local")
+        self._tasks[tp].add(task)
+        self._local[task] = job
+        task.add_done_callback(lambda done, tp=tp: self._finished(tp, done))
+        return True
+
     def _finished(self, tp: TP, task: asyncio.Task[None]) -> None:
         self._tasks[tp].discard(task)
+        self._local.pop(task, None)
         self._room.set()
 
     async def revoke(self, revoked: set[TP]) -> None:
-        """Partitions moved: their jobs are dropped (the new owner replays them)."""
+        """Partitions moved: their jobs are dropped (the new owner replays them). The jobs
+        handed over by this worker's lanes are in no topic: they go to the new owner."""
         self.acks.forget(revoked)
         for tp in revoked:
             self._last_job.pop(tp, None)
         doomed = [task for tp in revoked for task in self._tasks.pop(tp, ())]
+        moved = [self._local[task] for task in doomed if task in self._local]
         for task in doomed:
             task.cancel()
         for task in doomed:
@@ -133,6 +165,10 @@ class InstanceOwner:
                 await task
         for key in [k for k, i in self.instances.items() if i.tp in revoked]:
             del self.instances[key]
+        for job in moved:  # its marks tell the new owner whether it may have created a ticket
+            self.runtime.outbox.append(
+                self._jobs, job.instance.encode(), job.model_dump_json().encode()
+            ).add_done_callback(_log_failure)
 
     # One job.
 
@@ -143,6 +179,11 @@ class InstanceOwner:
             log.error("dropped an unreadable job at %s@%s: %s", record.tp, record.offset, exc)
             self.acks.done(record)
             return
+        await self._run_job(job, record)
+        self.acks.done(record)
+
+    async def _run_job(self, job: HaloJob, record: InputRecord) -> None:
+        """Run ``job`` until it is done; its tables are written in ``record``'s context."""
         instance = self._instance(job.instance, record)
         instance.in_flight[job.job_id] = job.company_id
         delay = 0.5
@@ -159,9 +200,7 @@ class InstanceOwner:
                     delay = min(2 * delay, 30.0)
         finally:
             instance.in_flight.pop(job.job_id, None)
-        self.acks.done(record)
         self._save_budget(instance, record)
-        self._last_job[record.tp] = record
 
     async def _handle(self, job: HaloJob, record: InputRecord, instance: Instance) -> None:
         action = job.action
@@ -270,6 +309,8 @@ class InstanceOwner:
         await self._reply(HaloReply(company_id=job.company_id, notice=notice, at=now()))
 
     async def _reply(self, reply: HaloReply) -> None:
+        if self.hand_over is not None and self.hand_over(reply):
+            return  # its record is held in a lane of this worker (agents/handover.py)
         key = reply.company_id.encode()
         await self.runtime.outbox.append(self._replies, key, reply.model_dump_json().encode())
 
@@ -418,3 +459,8 @@ def _label(instance: str) -> str:
     base, _, tenant = instance.partition("|")
     host = base.split("://", 1)[-1].split("/", 1)[0]
     return f"{host}/{tenant}" if tenant else host
+
+
+def _log_failure(delivery: asyncio.Future[None]) -> None:
+    if not delivery.cancelled() and delivery.exception() is not None:
+        log.error("a moved job did not reach Kafka: %s", delivery.exception())

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from faust.types import TP
 
 from streamproc.agents.dispatch import CompanyDispatcher
+from streamproc.agents.handover import Handover
 from streamproc.agents.pipeline import Pipeline
 from streamproc.core import TicketClosedByUs, TicketCreated, state_key
 from streamproc.core.jobs import HaloJob, HaloReply
@@ -166,3 +167,78 @@ async def test_a_late_reply_of_another_job_does_not_release_the_hold() -> None:
     assert reasons == ["ticket_created", "already_open"]
     assert len(outbox.on("halopsa.instance-jobs")) == 1
     assert isinstance(HaloJob.model_validate(job), HaloJob)
+
+
+# This worker's own instance owner: jobs and replies handed over without Kafka (handover.py).
+
+
+def handed_over(p: Pipeline, dispatcher: CompanyDispatcher) -> tuple[Handover, list[HaloJob]]:
+    async def guarded(record):
+        await p.guarded(record, p.on_local_reply)
+
+    handover = Handover(dispatcher, p.batched.holds, guarded)
+    taken: list[HaloJob] = []
+    handover.take_job = lambda job: taken.append(job) or True
+    p.outputs.handover = handover
+    return handover, taken
+
+
+def created_for(job: HaloJob, ticket: int = 7) -> HaloReply:
+    action = job.action
+    outcome = TicketCreated(
+        event_id=action.event_id, intent_key=action.intent_key, halo_ticket_id=ticket
+    )
+    return HaloReply(
+        job_id=job.job_id, company_id="acme", subject=job.subject, outcome=outcome, at=T
+    )
+
+
+async def test_a_job_and_its_reply_are_handed_over_when_this_worker_owns_the_instance() -> None:
+    p, outbox = pipeline()
+    dispatcher = CompanyDispatcher(batch_scope=p.batched.batch)
+    handover, taken = handed_over(p, dispatcher)
+    raise_a = Record("watchman.alerts", 1, alert_event("acme", "a1", minute=0))
+    await feed(dispatcher, p, raise_a)
+    assert [j.action.kind for j in taken] == ["open_ticket"]
+    assert outbox.on("halopsa.instance-jobs") == []  # not through Kafka
+    assert not raise_a.acked
+
+    stranger = created_for(taken[0]).model_copy(update={"job_id": "open_ticket:other:x"})
+    assert not handover.offer_reply(stranger)  # not the job the alert waits for: Kafka
+    assert handover.offer_reply(created_for(taken[0]))
+    await asyncio.wait_for(_drained(dispatcher), 5)
+    results = outbox.on("halopsa.ticket-results")
+    assert [(r["alert_id"], r["reason"]) for r in results] == [("a1", "ticket_created")]
+    assert raise_a.acked
+    assert not handover.offer_reply(created_for(taken[0]))  # answered: nothing waits for it
+    assert dispatcher.acks.waiting(raise_a.tp) == 0  # the reply itself is nothing to ack
+
+
+async def test_a_handed_over_reply_that_sends_a_job_leaves_its_record_waiting_in_kafka() -> None:
+    """The reply is in no topic: if its outcome sends a job (the alert cleared meanwhile: close
+    the new ticket), the record it answers must keep waiting, so that a crash replays it."""
+    p, outbox = pipeline()
+    dispatcher = CompanyDispatcher(batch_scope=p.batched.batch)
+    handover, taken = handed_over(p, dispatcher)
+    raise_a = Record("watchman.alerts", 1, alert_event("acme", "a1", minute=0))
+    await feed(dispatcher, p, raise_a)
+    key = state_key("acme", "a1").encode()
+    stored = p.batched.stores.alert_state.data[(0, key)]
+    stored["last_cleared_at"] = "2030-01-01T00:00:00Z"  # cleared while the create was out
+
+    assert handover.offer_reply(created_for(taken[0]))
+    await asyncio.wait_for(_drained(dispatcher), 5)
+    assert [j.action.kind for j in taken] == ["open_ticket", "close_ticket"]
+    assert not raise_a.acked  # waits for the close now
+    assert p.batched.holds.held(key).record is raise_a
+
+    close = taken[1]
+    closed = TicketClosedByUs(event_id=close.action.event_id, halo_ticket_id=7)
+    answer = HaloReply(
+        job_id=close.job_id, company_id="acme", subject=close.subject, outcome=closed, at=T
+    )
+    assert handover.offer_reply(answer)
+    await asyncio.wait_for(_drained(dispatcher), 5)
+    assert raise_a.acked
+    outcomes = [r["outcome"] for r in outbox.on("halopsa.ticket-results")]
+    assert outcomes == ["created", "closed"]

@@ -6,6 +6,7 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from unittest.mock import ANY
 
 from faust.types import TP
 
@@ -302,3 +303,38 @@ async def test_marks_older_than_an_hour_are_removed_by_the_timer_not_by_the_jobs
     o._marks_swept = 0.0
     await o.forget_old_marks()
     assert set(marks) == {fresh_key}
+
+
+# Jobs handed over by this worker's lanes (agents/handover.py).
+
+
+async def test_a_handed_over_job_waits_for_a_job_of_its_partition_and_then_runs_here() -> None:
+    executor = Executor(created, created)
+    o, runtime = owner(executor)
+    assert not o.take_local(open_job("a2", "e2"))  # no job of its partition yet: Kafka takes it
+    await run(o, Record(open_job(), 10))  # the owner's first job of partition 3, from Kafka
+    replies: list[HaloReply] = []
+    o.hand_over = lambda reply: replies.append(reply) or True
+    local = open_job("a2", "e2")
+    assert o.take_local(local)
+    await run(o)
+    assert [r.job_id for r in replies] == [local.job_id]  # to the lane directly
+    assert len(runtime.outbox.replies()) == 1  # only the first job's reply went to Kafka
+    mark = o.marks.data[f"{local.instance}\x1f{local.job_id}".encode()]
+    assert mark["done"]  # marked as a job from Kafka is: a replay finds its reply
+
+
+async def test_a_handed_over_job_of_a_revoked_partition_goes_to_its_new_owner() -> None:
+    executor = Executor(created, created)
+    o, runtime = owner(executor)
+    await run(o, Record(open_job(), 10))
+    executor.gate = asyncio.Event()  # the handed-over job's create is on its way
+    local = open_job("a2", "e2")
+    assert o.take_local(local)
+    await asyncio.sleep(0.01)
+    await o.revoke({JOBS})
+    moved = [v for t, _, v in runtime.outbox.sent if t == "halopsa.instance-jobs"]
+    assert [m["job_id"] for m in moved] == [local.job_id]  # in Kafka now, same job
+    # started, not done: the new owner looks the ticket up before creating it
+    assert o.marks.data[f"{local.instance}\x1f{local.job_id}".encode()] == {"at": ANY}
+    assert not o.take_local(open_job("a3", "e3"))  # no longer ours
