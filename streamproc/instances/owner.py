@@ -139,7 +139,7 @@ class InstanceOwner:
         record = self._last_job.get(tp)
         if record is None or self.in_flight >= MAX_IN_FLIGHT:
             return False
-        task = asyncio.create_task(self._run_job(job, record), name=f"job:{tp}:local")
+        task = asyncio.create_task(self._run_job(job, record, local=True), name=f"job:{tp}:local")
         self._tasks[tp].add(task)
         self._local[task] = job
         task.add_done_callback(lambda done, tp=tp: self._finished(tp, done))
@@ -165,7 +165,10 @@ class InstanceOwner:
                 await task
         for key in [k for k, i in self.instances.items() if i.tp in revoked]:
             del self.instances[key]
-        for job in moved:  # its marks tell the new owner whether it may have created a ticket
+        for job in moved:  # a create may have been sent: the new owner looks it up first
+            if isinstance(job.action, OpenTicket):
+                lookup = ResolvePendingTicket(**job.action.model_dump(exclude={"kind"}))
+                job = job.model_copy(update={"action": lookup})
             self.runtime.outbox.append(
                 self._jobs, job.instance.encode(), job.model_dump_json().encode()
             ).add_done_callback(_log_failure)
@@ -182,15 +185,16 @@ class InstanceOwner:
         await self._run_job(job, record)
         self.acks.done(record)
 
-    async def _run_job(self, job: HaloJob, record: InputRecord) -> None:
-        """Run ``job`` until it is done; its tables are written in ``record``'s context."""
+    async def _run_job(self, job: HaloJob, record: InputRecord, *, local: bool = False) -> None:
+        """Run ``job`` until it is done; its tables are written in ``record``'s context
+        (``local``: handed over by this worker's lanes)."""
         instance = self._instance(job.instance, record)
         instance.in_flight[job.job_id] = job.company_id
         delay = 0.5
         try:
             while True:
                 try:
-                    await self._handle(job, record, instance)
+                    await self._handle(job, record, instance, local=local)
                     break
                 except (asyncio.CancelledError, SecretUnreadableError):
                     raise
@@ -202,10 +206,20 @@ class InstanceOwner:
             instance.in_flight.pop(job.job_id, None)
         self._save_budget(instance, record)
 
-    async def _handle(self, job: HaloJob, record: InputRecord, instance: Instance) -> None:
+    async def _handle(
+        self, job: HaloJob, record: InputRecord, instance: Instance, *, local: bool = False
+    ) -> None:
         action = job.action
         if isinstance(action, WatchTickets):
             instance.watched[job.company_id] = (job.config, action.tickets, action.every_seconds)
+            return
+        if local and isinstance(action, OpenTicket | ResolvePendingTicket):
+            # No marks: this create is in no topic, so only its lane can send it again, and a
+            # lane resends a create as a lookup first (the pending intent is in Kafka); a moved
+            # one goes to Kafka as a lookup first too (``revoke``).
+            outcome = await self._once(job, action)
+            if outcome is not None:
+                await self._reply(self._answer(job, outcome))
             return
         mark_key = f"{job.instance}\x1f{job.job_id}".encode()
         mark = self.marks.get(record, mark_key)
@@ -218,18 +232,21 @@ class InstanceOwner:
         elif isinstance(action, OpenTicket):  # it may have created the ticket before a crash
             action = ResolvePendingTicket(**action.model_dump(exclude={"kind"}))
         outcome = await self._once(job, action)
-        reply = None
-        if outcome is not None:
-            reply = HaloReply(
-                job_id=job.job_id,
-                company_id=job.company_id,
-                subject=job.subject,
-                outcome=outcome,
-                at=now(),
-            )
+        reply = None if outcome is None else self._answer(job, outcome)
+        if reply is not None:
             await self._reply(reply)
         done = {"at": time.time(), "done": True, "reply": reply and reply.model_dump(mode="json")}
         await self.marks.put(record, mark_key, done)
+
+    @staticmethod
+    def _answer(job: HaloJob, outcome: Any) -> HaloReply:
+        return HaloReply(
+            job_id=job.job_id,
+            company_id=job.company_id,
+            subject=job.subject,
+            outcome=outcome,
+            at=now(),
+        )
 
     async def _once(self, job: HaloJob, action: Any) -> Any:
         """Run ``action``; a second job for the same ticket intent (a replay meeting its
