@@ -151,6 +151,7 @@ class Pipeline:
     async def on_config(self, record: InputRecord) -> None:
         """A saved (or removed: tombstone) integration config for the key's company."""
         company = (record.key or b"").decode("utf-8", errors="replace")
+        before = self.config(company)
         if record.value is None:
             config = None
             self.batched.write_now(self.runtime.stores.configs, company.encode(), None)
@@ -160,6 +161,9 @@ class Pipeline:
             stored = config.model_dump(mode="json")
             self.batched.write_now(self.runtime.stores.configs, company.encode(), stored)
         self._configs[company] = config
+        old = before.maintenance_windows if before else ()
+        if self.timers is not None and old != (config.maintenance_windows if config else ()):
+            self.timers.recheck(company)
         status_key = company.encode()
         self.batched.put_status(status_key, apply_config(self.batched.status(status_key), config))
         text = (
@@ -175,7 +179,7 @@ class Pipeline:
 
     async def on_observation(self, record: InputRecord) -> None:
         """A webhook said a ticket changed (its instance's owner reads it: a job), or an alert's
-        flap hold-down ended (a timer, see timers.py)."""
+        flap hold-down or maintenance window ended (a timer, see timers.py)."""
         obs = _observation(record)
         if obs.get("timer"):
             await self._on_timer(obs, record)

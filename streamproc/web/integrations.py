@@ -1,4 +1,5 @@
-"""`/api/v1/companies/{company_id}/integrations/halopsa[/test|/links]` and `…/activity` (admin).
+"""`/api/v1/companies/{company_id}/integrations/halopsa[/test|/links|/maintenance-windows]` and
+`…/activity` (admin).
 
 Every request is answered by the worker that owns the company's partition (it holds the
 company's config, status and activity), forwarded there with its body when it lands elsewhere.
@@ -18,6 +19,7 @@ from faust.web import Request, Response, View
 from streamproc import activity_log
 from streamproc.contracts import IntegrationConfig, encode
 from streamproc.topology import INTEGRATION_CONFIG
+from streamproc.web import maintenance_windows
 from streamproc.web.common import forward_to_owner, guarded, read_body, unauthorized
 from streamproc.web.integration_service import prepare_config, resolve_secret, test_integration
 from streamproc.web.links import Scope, mint, new_generation, page_path
@@ -239,6 +241,8 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
             await publish(company_id, encode(renewed))
             log.info("page links of company %r revoked", company_id)
             return self.json({"revoked": True})
+
+    maintenance_windows.register(app, BASE, admit=admit, stored=stored, publish=publish)
 
     @app.page("/api/v1/companies/{company_id}/activity")
     class Activity(View):
