@@ -8,9 +8,7 @@ applied it, so a GET right after shows it. Saving the integration itself keeps t
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,7 +26,6 @@ if TYPE_CHECKING:
     import faust
 
 log = logging.getLogger("streamproc.web")
-APPLIED_WAIT = 3.0  # seconds a PUT waits for the config agent to apply the windows
 NOT_CONFIGURED = {
     "error": "not_configured",
     "message": "no HaloPSA integration is saved: save it before its maintenance windows",
@@ -37,6 +34,7 @@ NOT_CONFIGURED = {
 Admit = Callable[[View, Request, str, bytes], Awaitable[Response | None]]
 Stored = Callable[[str], IntegrationConfig | None]
 Publish = Callable[[str, bytes | None], Awaitable[None]]
+Applied = Callable[[str, datetime], Awaitable[None]]
 
 
 def parse_windows(raw: bytes) -> tuple[MaintenanceWindow, ...]:
@@ -63,16 +61,11 @@ def windows_json(windows: tuple[MaintenanceWindow, ...], now: datetime) -> dict[
     }
 
 
-def register(app: faust.App, base: str, *, admit: Admit, stored: Stored, publish: Publish) -> None:
-    """Attach the view (``admit``, ``stored``, ``publish``: those of the integration views)."""
-
-    async def applied(company_id: str, updated_at: datetime) -> None:
-        deadline = time.monotonic() + APPLIED_WAIT
-        while time.monotonic() < deadline:
-            config = stored(company_id)
-            if config is not None and config.updated_at >= updated_at:
-                return
-            await asyncio.sleep(0.05)
+def register(
+    app: faust.App, base: str, *, admit: Admit, stored: Stored, publish: Publish, applied: Applied
+) -> None:
+    """Attach the view (``admit``, ``stored``, ``publish``, ``applied``: those of the
+    integration views)."""
 
     @app.page(base + "/maintenance-windows")
     class MaintenanceWindows(View):
