@@ -134,3 +134,21 @@ def test_a_held_raise_gets_its_ticket_across_a_worker_restart_in_the_window(
     result = created(stack, raised, timeout=60)
     assert result["halo_ticket_id"]
     assert len(stack.tickets()) == 1
+
+
+def test_removing_a_window_releases_its_held_raise_at_once(
+    make_worker, kafka_bootstrap: str, halo_url: str
+) -> None:
+    worker = make_worker("w1").start()
+    stack = Stack(kafka_bootstrap, worker.topic_prefix, halo_url)
+    stack.worker = worker  # type: ignore[attr-defined]
+    assert call("PUT", api(worker, "early"), body(halo_url)).status == 200
+    windows = api(worker, "early", "/maintenance-windows")
+    assert call("PUT", windows, {"maintenance_windows": [window(600)]}).status == 200
+    raised = alert_event("early", "e-1", at=datetime.now(UTC))
+    stack.send(ALERTS, raised)
+    assert stack.result_for(raised)["reason"] == "maintenance_window"
+    removed = time.monotonic()
+    assert call("PUT", windows, {"maintenance_windows": []}).body["maintenance_windows"] == []
+    created(stack, raised)
+    assert time.monotonic() - removed < 10  # not the window's end, 10 minutes away
