@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core_builders import NOW, a_config, an_event
+from hypothesis import given
+from hypothesis import strategies as st
 
 from streamproc.core import (
     AlertTicketState,
@@ -12,7 +14,9 @@ from streamproc.core import (
     EmitResult,
     OpenTicket,
     ReopenTicket,
+    TicketCreated,
     decide,
+    evolve,
     fire,
 )
 
@@ -151,3 +155,49 @@ def test_the_held_state_survives_a_json_round_trip() -> None:
     again = AlertTicketState.model_validate_json(held.model_dump_json())
     assert again == held
     assert isinstance(fire(again, IN_WINDOW, END).actions[0], OpenTicket)
+
+
+steps = st.lists(
+    st.tuples(st.sampled_from(["raise", "clear", "tick"]), st.integers(0, 15)),
+    min_size=1,
+    max_size=30,
+)
+
+
+@given(steps)
+def test_no_ticket_while_a_window_holds_and_a_still_raised_alert_gets_one_after(
+    script: list[tuple[str, int]],
+) -> None:
+    window = {"id": "w", "start": NOW + timedelta(minutes=10), "end": NOW + timedelta(minutes=40)}
+    config = a_config(maintenance_windows=[window])
+    inside = lambda t: NOW + timedelta(minutes=10) <= t < NOW + timedelta(minutes=40)  # noqa: E731
+    state, clock, tickets = None, NOW, 0
+
+    def run(decision, now):
+        nonlocal tickets
+        for action in decision.actions:
+            if isinstance(action, OpenTicket):
+                assert not inside(now), "a ticket was decided inside the window"
+                tickets += 1
+                created = TicketCreated(
+                    event_id=action.event_id, intent_key=action.intent_key, halo_ticket_id=tickets
+                )
+                return evolve(decision.state, created, now).state
+        return decision.state
+
+    for n, (step, minutes) in enumerate(script):
+        clock += timedelta(minutes=minutes)
+        if step == "tick":
+            if state is not None and state.timer_at is not None:
+                state = run(fire(state, config, clock), clock)  # early or late: both are safe
+            continue
+        kind = "raised" if step == "raise" else "cleared"
+        event = an_event(kind, f"e{n}", minute=int((clock - NOW).total_seconds() // 60) + 60)
+        state = run(decide(state, event, config, clock), clock)
+    end = max(clock, NOW + timedelta(minutes=40))
+    if state is not None and state.timer_at is not None:
+        state = run(fire(state, config, end), end)
+    if state is not None and state.alert_active and state.last_raised_at is not None:
+        assert state.status in ("pending", "open"), state  # still raised: it has its ticket
+    if state is not None:
+        assert (state.held_raise, state.held_window, state.timer_at) == (None, None, None)
