@@ -161,8 +161,9 @@ class Pipeline:
             stored = config.model_dump(mode="json")
             self.batched.write_now(self.runtime.stores.configs, company.encode(), stored)
         self._configs[company] = config
-        old = before.maintenance_windows if before else ()
-        if self.timers is not None and old != (config.maintenance_windows if config else ()):
+        windows = config.maintenance_windows if config else ()
+        moved = windows != (before.maintenance_windows if before else ())
+        if moved and self.timers is not None:
             self.timers.recheck(company)
         status_key = company.encode()
         self.batched.put_status(status_key, apply_config(self.batched.status(status_key), config))
@@ -171,6 +172,9 @@ class Pipeline:
             if config is None
             else f"HaloPSA integration saved ({'enabled' if config.enabled else 'disabled'})."
         )
+        if moved and config is not None:
+            names = ", ".join(w.id for w in windows) or "none"
+            text += f" Maintenance windows: {names}."
         event_id = f"config-{record.partition}-{record.offset}"
         entry = activity_action(
             "info", "config_changed", text, company_id=company, event_id=event_id, now=now()

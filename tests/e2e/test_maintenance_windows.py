@@ -112,7 +112,9 @@ def test_a_raise_in_a_window_gets_its_ticket_when_the_window_ends(
     assert sorted(t["id"] for t in tickets) == sorted(
         [ticket["halo_ticket_id"], stack.result_for(other)["halo_ticket_id"]]
     )
-    entries = [a for a in stack.records(FEED) if a["kind"] == "maintenance_window"]
+    feed = stack.records(FEED)
+    assert any("Maintenance windows: patching." in a["message"] for a in feed)
+    entries = [a for a in feed if a["kind"] == "maintenance_window"]
     assert [a["alert_id"] for a in entries] == ["m-1", "m-2", "m-2"]
     assert "no ticket was created" in entries[-1]["message"]
 
