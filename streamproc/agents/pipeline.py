@@ -152,6 +152,7 @@ class Pipeline:
     async def on_config(self, record: InputRecord) -> None:
         """A saved (or removed: tombstone) integration config for the key's company."""
         company = (record.key or b"").decode("utf-8", errors="replace")
+        before = self.config(company)
         if record.value is None:
             config = None
             self.batched.write_now(self.runtime.stores.configs, company.encode(), None)
@@ -161,6 +162,10 @@ class Pipeline:
             stored = config.model_dump(mode="json")
             self.batched.write_now(self.runtime.stores.configs, company.encode(), stored)
         self._configs[company] = config
+        windows = config.maintenance_windows if config else ()
+        moved = windows != (before.maintenance_windows if before else ())
+        if moved and self.timers is not None:
+            self.timers.recheck(company)
         status_key = company.encode()
         self.batched.put_status(status_key, apply_config(self.batched.status(status_key), config))
         text = (
@@ -168,6 +173,9 @@ class Pipeline:
             if config is None
             else f"HaloPSA integration saved ({'enabled' if config.enabled else 'disabled'})."
         )
+        if moved and config is not None:
+            names = ", ".join(w.id for w in windows) or "none"
+            text += f" Maintenance windows: {names}."
         event_id = f"config-{record.partition}-{record.offset}"
         entry = activity_action(
             "info", "config_changed", text, company_id=company, event_id=event_id, now=now()
@@ -176,7 +184,7 @@ class Pipeline:
 
     async def on_observation(self, record: InputRecord) -> None:
         """A webhook said a ticket changed (its instance's owner reads it: a job), or an alert's
-        flap hold-down ended (a timer, see timers.py)."""
+        flap hold-down or maintenance window ended (a timer, see timers.py)."""
         obs = _observation(record)
         if obs.get("timer"):
             await self._on_timer(obs, record)

@@ -1,4 +1,4 @@
-"""Flap hold-down timers: hand an alert whose hold-down ended back to its company's lane.
+"""Hold timers: hand an alert whose flap hold-down or maintenance window ended back to its lane.
 
 The waiting raise or clear and its ``timer_at`` live in the alert's state (a changelogged
 table), so nothing is lost when a worker restarts or partitions move: this worker's index of due
@@ -46,7 +46,18 @@ class HoldDownTimers:
             self.due.pop(key, None)
             self.sent.pop(key, None)
         else:
-            self.due[key] = (state.company_id, state.alert_id, state.timer_at.timestamp())
+            due = state.timer_at.timestamp()
+            if key in self.due and self.due[key][2] != due:
+                self.sent.pop(key, None)  # a new due time: the record sent was for the old one
+            self.due[key] = (state.company_id, state.alert_id, due)
+
+    def recheck(self, company_id: str) -> None:
+        """The company's maintenance windows changed: re-check its held alerts at the next tick
+        (a window removed or shortened releases them before their old end)."""
+        for key, (company, alert, _) in list(self.due.items()):
+            if company == company_id:
+                self.due[key] = (company, alert, 0.0)
+                self.sent.pop(key, None)
 
     def forget(self) -> None:
         """Partitions moved: rebuild from the tables at the next tick."""

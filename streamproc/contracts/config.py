@@ -13,6 +13,7 @@ from pydantic import Field, StringConstraints
 
 from streamproc.contracts._base import HaloId, Id, InputModel, Name, Timestamp
 from streamproc.contracts.policies import TicketPolicies
+from streamproc.contracts.windows import MaintenanceSettings
 
 Url = Annotated[
     str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")
@@ -38,8 +39,9 @@ def ticket_url(base_url: str, ticket_id: int) -> str:
     return f"{base}/tickets?id={int(ticket_id)}"
 
 
-class IntegrationConfig(TicketPolicies, InputModel):
-    """How one company's alerts become tickets in its HaloPSA instance (policies: SPEC §7)."""
+class IntegrationConfig(TicketPolicies, MaintenanceSettings, InputModel):
+    """How one company's alerts become tickets in its HaloPSA instance (policies: SPEC §7;
+    maintenance windows: SPEC §8)."""
 
     company_id: Id = Field(description="Watchman company id; the Kafka key.")
     enabled: bool = Field(description="Off switch: when false no ticket is created or closed.")

@@ -47,6 +47,8 @@ SKIP_MESSAGES: dict[str, str] = {
     " changes nothing.",
     "flapping": "The alert was raised and cleared within the company's flap hold-down, so no"
     " ticket was created.",
+    "maintenance_window": "The alert is inside one of the company's maintenance windows: no"
+    " ticket now; it gets one when the window ends if it is still raised.",
     "flap_kept_open": "The alert cleared and was raised again within the company's flap"
     " hold-down, so its Halo ticket{ticket} stays open.",
 }

@@ -16,6 +16,9 @@ Rules of :func:`decide` (first match wins; "skip" = a ``skipped`` result with th
   - ticket closed within the company's ``reopen_window_seconds`` → pending under a new intent
     key + :class:`ReopenTicket` (a pending reopen re-issues it);
   - else → pending under a new intent key + :class:`OpenTicket`;
+* inside a maintenance window that covers the alert, the raise that would open a ticket is
+  skipped ``maintenance_window`` and held (:mod:`streamproc.core.maintenance`) until the window
+  ends (:func:`fire`); a clear meanwhile drops it;
 * with a flap hold-down (``hold_down_seconds``), the raise that would open a ticket and the
   clear that would close one are held (:mod:`streamproc.core.holddown`) until :func:`fire`;
 * cleared/resolved:
@@ -44,9 +47,11 @@ from streamproc.core.actions import (
 )
 from streamproc.core.decision import Decision, skip
 from streamproc.core.holddown import flap, hold_clear, hold_raise, holding, keep_open
+from streamproc.core.maintenance import cleared_in_window, hold_in_window, raised_again, still_held
 from streamproc.core.outcomes import evolve
 from streamproc.core.policies import note_due, reopens
 from streamproc.core.state import AlertTicketState
+from streamproc.core.windows import holding_window
 
 __all__ = ["Decision", "config_problem", "decide", "evolve", "fire"]
 
@@ -92,7 +97,9 @@ def _on_raise(
     technician_closed = current.status == "closed" and current.closed_by == "halo"
     still_active = current.alert_active
     raised = {"last_raised_at": _latest(current.last_raised_at, event.occurred_at)}
-    if current.held_raise is not None:  # an earlier raise waits out the hold-down
+    if current.held_raise is not None:  # an earlier raise waits out a window or the hold-down
+        if current.held_window is not None:
+            return raised_again(current, event, now, raised)
         return skip(current, event, "held_down", now, **raised)
     if current.held_clear is not None:
         return keep_open(current, event, now, raised)
@@ -115,6 +122,9 @@ def _on_raise(
         return skip(state, event, "not_visible", now)
     if event.alert.muted:
         return skip(state, event, "muted", now)
+    window = holding_window(config.maintenance_windows, event, now)
+    if window is not None:
+        return hold_in_window(state, event, window, now)
     if holding(config):
         return hold_raise(state, event, config, now)
     return _open(state, event, config, now)
@@ -138,7 +148,10 @@ def _open(
 
 def fire(state: AlertTicketState, config: IntegrationConfig | None, now: datetime) -> Decision:
     """The hold-down timer: decide the held raise or clear once ``timer_at`` has passed (a
-    timer that is not due, or was already handled, changes nothing)."""
+    timer that is not due, or was already handled, changes nothing). A raise held by a
+    maintenance window is checked against the windows as they are now, whenever it comes."""
+    if state.held_window is not None and state.held_raise is not None:
+        return _window_over(state, config, now)
     if state.timer_at is None or now < state.timer_at:
         return Decision(state, (), ("timer_not_due",))
     event = state.held_raise or state.held_clear
@@ -154,6 +167,29 @@ def fire(state: AlertTicketState, config: IntegrationConfig | None, now: datetim
     if state.status == "open" and state.halo_ticket_id is not None:
         return Decision(state, (_close(state, event, config),), ("close_ticket",))
     return skip(state, event, "no_ticket", now)
+
+
+def _window_over(
+    state: AlertTicketState, config: IntegrationConfig | None, now: datetime
+) -> Decision:
+    """Re-check a raise held by a maintenance window: still held, or decided as a raise now."""
+    event = state.held_raise
+    assert event is not None
+    released = state.model_copy(update={"held_raise": None, "held_window": None, "timer_at": None})
+    problem = config_problem(config)
+    if problem:
+        return skip(released, event, problem, now)
+    assert config is not None
+    window = holding_window(config.maintenance_windows, event, now)
+    if window is not None:
+        return still_held(state, window)
+    if not event.alert.visible:
+        return skip(released, event, "not_visible", now)
+    if event.alert.muted:
+        return skip(released, event, "muted", now)
+    if holding(config):  # the flap hold-down counts from the window's end
+        return hold_raise(released, event, config, now)
+    return _open(released, event, config, now)
 
 
 def _close(state: AlertTicketState, event: AlertEvent, config: IntegrationConfig) -> CloseTicket:
@@ -222,6 +258,8 @@ def _on_clear(
         return skip(current, event, "stale_event", now)
     cleared = {"last_cleared_at": _latest(current.last_cleared_at, event.occurred_at)}
     if current.held_raise is not None:
+        if current.held_window is not None:
+            return cleared_in_window(current, event, now, cleared)
         return flap(current, event, now, cleared)
     if current.held_clear is not None:
         return skip(current, event, "held_down", now, **cleared)

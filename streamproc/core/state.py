@@ -90,8 +90,12 @@ class AlertTicketState(BaseModel):
     held_clear: AlertEvent | None = Field(
         default=None, description="A clear waiting out the flap hold-down (ticket still open)."
     )
+    held_window: Id | None = Field(
+        default=None, description="The maintenance window holding ``held_raise`` (maintenance.py)."
+    )
     timer_at: Timestamp | None = Field(
-        default=None, description="When the held raise or clear is decided (see holddown.py)."
+        default=None,
+        description="When the held raise or clear is decided (holddown.py, maintenance.py).",
     )
     last_raised_at: Timestamp | None = Field(default=None, description="Latest raise/update seen.")
     last_cleared_at: Timestamp | None = Field(default=None, description="Latest clear seen.")

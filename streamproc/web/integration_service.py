@@ -220,7 +220,8 @@ def prepare_config(
     rotate_webhook: bool = False,
     now: datetime | None = None,
 ) -> Saved:
-    """Encrypt the secret and keep (or create) the webhook credentials and link generation.
+    """Encrypt the secret and keep (or create) the webhook credentials, link generation and
+    maintenance windows (those have their own endpoint).
 
     Webhook credentials are kept unless asked to rotate or unless their digest was made with
     another secret key (it could never match again). A legacy scrypt hash is replaced by
@@ -248,6 +249,8 @@ def prepare_config(
         )
     except ValidationError as exc:
         raise validation_failed(field_errors(exc)) from None
+    if stored is not None and stored.maintenance_windows:
+        config = config.model_copy(update={"maintenance_windows": stored.maintenance_windows})
     return Saved(config, password)
 
 

@@ -1,4 +1,5 @@
-"""`/api/v1/companies/{company_id}/integrations/halopsa[/test|/links]` and `…/activity` (admin).
+"""`/api/v1/companies/{company_id}/integrations/halopsa[/test|/links|/maintenance-windows]` and
+`…/activity` (admin).
 
 Every request is answered by the worker that owns the company's partition (it holds the
 company's config, status and activity), forwarded there with its body when it lands elsewhere.
@@ -8,6 +9,7 @@ applies them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from faust.web import Request, Response, View
 from streamproc import activity_log
 from streamproc.contracts import IntegrationConfig, encode
 from streamproc.topology import INTEGRATION_CONFIG
+from streamproc.web import maintenance_windows
 from streamproc.web.common import forward_to_owner, guarded, read_body, unauthorized
 from streamproc.web.integration_service import prepare_config, resolve_secret, test_integration
 from streamproc.web.links import Scope, mint, new_generation, page_path
@@ -51,6 +54,7 @@ NOT_CONFIGURED = {"error": "not_configured", "message": "no HaloPSA integration 
 
 
 MIN_LINK_TTL, MAX_LINK_TTL = 5, 30 * 86400
+APPLIED_WAIT = 3.0  # seconds a save waits for the config agent to apply it
 
 
 def link_request(raw: bytes, default_ttl: float) -> tuple[Scope, int]:
@@ -117,6 +121,16 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
         fut = await topic.send(key=company_id.encode(), value=value)
         await fut  # wait for the broker's ack: answer 200 only once the record is durable
 
+    async def applied(company_id: str, updated_at: datetime) -> None:
+        """Wait (briefly) until the config agent stored the config saved at ``updated_at``, so
+        that the next request (e.g. saving maintenance windows) builds on it."""
+        deadline = time.monotonic() + APPLIED_WAIT
+        while time.monotonic() < deadline:
+            config = stored(company_id)
+            if config is not None and config.updated_at >= updated_at:
+                return
+            await asyncio.sleep(0.05)
+
     @app.page(BASE)
     class Integration(View):
         @guarded
@@ -169,6 +183,7 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
             )
             await publish(company_id, encode(saved.config))
             log.info("integration config of company %r saved", company_id)
+            await applied(company_id, saved.config.updated_at)
             return self.json(
                 {
                     "config": obscure_config(saved.config),
@@ -239,6 +254,10 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
             await publish(company_id, encode(renewed))
             log.info("page links of company %r revoked", company_id)
             return self.json({"revoked": True})
+
+    maintenance_windows.register(
+        app, BASE, admit=admit, stored=stored, publish=publish, applied=applied
+    )
 
     @app.page("/api/v1/companies/{company_id}/activity")
     class Activity(View):
