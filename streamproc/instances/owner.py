@@ -190,16 +190,17 @@ class InstanceOwner:
         (``local``: handed over by this worker's lanes)."""
         instance = self._instance(job.instance, record)
         instance.in_flight[job.job_id] = job.company_id
-        delay = 0.5
+        delay, again = 0.5, False
         try:
             while True:
                 try:
-                    await self._handle(job, record, instance, local=local)
+                    await self._handle(job, record, instance, local=local, again=again)
                     break
                 except (asyncio.CancelledError, SecretUnreadableError):
                     raise
                 except Exception:  # Kafka: the reply or a mark did not arrive; do it again
                     log.exception("job %s failed; handling it again in %.1f s", job.job_id, delay)
+                    again = True
                     await asyncio.sleep(delay)
                     delay = min(2 * delay, 30.0)
         finally:
@@ -207,7 +208,13 @@ class InstanceOwner:
         self._save_budget(instance, record)
 
     async def _handle(
-        self, job: HaloJob, record: InputRecord, instance: Instance, *, local: bool = False
+        self,
+        job: HaloJob,
+        record: InputRecord,
+        instance: Instance,
+        *,
+        local: bool = False,
+        again: bool = False,
     ) -> None:
         action = job.action
         if isinstance(action, WatchTickets):
@@ -216,7 +223,10 @@ class InstanceOwner:
         if local and isinstance(action, OpenTicket | ResolvePendingTicket):
             # No marks: this create is in no topic, so only its lane can send it again, and a
             # lane resends a create as a lookup first (the pending intent is in Kafka); a moved
-            # one goes to Kafka as a lookup first too (``revoke``).
+            # one goes to Kafka as a lookup first too (``revoke``), and so does one handled
+            # ``again`` after a failure (its first run may have created the ticket).
+            if again and isinstance(action, OpenTicket):
+                action = ResolvePendingTicket(**action.model_dump(exclude={"kind"}))
             outcome = await self._once(job, action)
             if outcome is not None:
                 await self._reply(self._answer(job, outcome))

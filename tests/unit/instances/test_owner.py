@@ -344,3 +344,24 @@ async def test_a_handed_over_job_of_a_revoked_partition_goes_to_its_new_owner() 
     assert moved[0]["action"]["kind"] == "resolve_pending_ticket"
     assert moved[0]["action"]["intent_key"] == local.action.intent_key
     assert not o.take_local(open_job("a3", "e3"))  # no longer ours
+
+
+async def test_a_handed_over_create_handled_again_after_a_failure_looks_its_ticket_up() -> None:
+    executor = Executor(created, created, created)
+    o, _ = owner(executor)
+    await run(o, Record(open_job(), 10))
+    handed: list[HaloReply] = []
+
+    def hand_over(reply: HaloReply) -> bool:
+        if not handed:
+            handed.append(reply)
+            raise RuntimeError("the reply did not get through")
+        handed.append(reply)
+        return True
+
+    o.hand_over = hand_over
+    assert o.take_local(open_job("a2", "e2"))
+    await run(o)
+    # the first run created the ticket before its reply failed: the second looks it up
+    assert [type(a) for a in executor.calls] == [OpenTicket, OpenTicket, ResolvePendingTicket]
+    assert len(handed) == 2
