@@ -88,7 +88,7 @@ class Settings(KafkaConnection):
         300.0, description="Length in seconds of Halo's rolling rate-limit window."
     )
     producer_linger: Annotated[float, Field(ge=0)] = Field(
-        0.005,
+        0.015,
         description="Seconds the producer waits to batch records into one request (results,"
         " commands and changelogs of many companies share a request).",
     )
