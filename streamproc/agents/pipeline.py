@@ -37,6 +37,7 @@ from streamproc.core import (
     fire,
     state_key,
 )
+from streamproc.core.dryrun import restrain
 from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
 from streamproc.core.manual import warning_key
 from streamproc.core.outputs import activity as activity_action
@@ -318,8 +319,10 @@ class Pipeline:
 
         The lane's batch writes the state (a pending intent, or what marks the event handled)
         after the outputs were delivered, and sends the jobs once the states are in Kafka: a
-        redelivered event must find its intent.
+        redelivered event must find its intent. A company in dry run gets no Halo write and
+        no mute/unmute, whatever the decision (``core.dryrun.restrain``).
         """
+        decision = restrain(decision, config)
         for action in decision.actions:
             if isinstance(action, EMITS):
                 await self.batched.delivered(self.outputs.emit(linked(action, config)))

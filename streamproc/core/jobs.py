@@ -24,6 +24,8 @@ from streamproc.core.actions import (
     NoteFailed,
     OpenTicket,
     OpenWarningTicket,
+    PreviewFailed,
+    PreviewTicket,
     ReopenTicket,
     ResolvePendingTicket,
     TicketAlreadyClosed,
@@ -32,6 +34,7 @@ from streamproc.core.actions import (
     TicketCreated,
     TicketCreateFailed,
     TicketLeftOpen,
+    TicketPreviewed,
     WarningTicketCreated,
     WarningTicketFailed,
 )
@@ -70,6 +73,7 @@ JobAction = Annotated[
     | CloseTicket
     | AddOccurrenceNote
     | OpenWarningTicket
+    | PreviewTicket
     | ObserveTicket
     | WatchTickets,
     Field(discriminator="kind"),
@@ -86,7 +90,9 @@ ReplyOutcome = Annotated[
     | NoteFailed
     | HaloReportsClosed
     | WarningTicketCreated
-    | WarningTicketFailed,
+    | WarningTicketFailed
+    | TicketPreviewed
+    | PreviewFailed,
     Field(discriminator="kind"),
 ]
 

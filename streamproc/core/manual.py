@@ -14,6 +14,7 @@ from streamproc.contracts import IntegrationConfig, ManualWarning
 from streamproc.core import outputs
 from streamproc.core.actions import Action, OpenWarningTicket, WarningOutcome, WarningTicketCreated
 from streamproc.core.decision import Decision, skip_message
+from streamproc.core.dryrun import dry, warning_would_create
 from streamproc.core.lifecycle import config_problem
 from streamproc.core.state import INTENT_PREFIX, state_key
 
@@ -35,9 +36,13 @@ def decide_warning(
     """Decide what to do with a manual warning: open its ticket, or skip when not usable.
 
     Returns a :class:`Decision` with ``state=None``: either one :class:`OpenWarningTicket`, or a
-    ``skipped`` result (``integration_not_configured`` / ``integration_disabled``) plus activity.
+    ``skipped`` result (``integration_not_configured`` / ``integration_disabled``; in dry run
+    ``dry_run`` with ``would``) plus activity.
     """
     problem = config_problem(config)
+    if problem is None and dry(config):
+        assert config is not None
+        return warning_would_create(config, warning, now)
     if problem is None:
         action = OpenWarningTicket(
             company_id=warning.company_id,
