@@ -16,8 +16,6 @@ from streamproc.core.actions import (
     OpenTicket,
     OpenWarningTicket,
     Outcome,
-    PreviewFailed,
-    PreviewTicket,
     ReopenTicket,
     ResolvePendingTicket,
     TicketAlreadyClosed,
@@ -26,7 +24,6 @@ from streamproc.core.actions import (
     TicketCreated,
     TicketCreateFailed,
     TicketLeftOpen,
-    TicketPreviewed,
     WarningOutcome,
     WarningTicketCreated,
     WarningTicketFailed,
@@ -34,6 +31,12 @@ from streamproc.core.actions import (
 from streamproc.core.decision import Decision
 from streamproc.core.lifecycle import decide, evolve, fire
 from streamproc.core.manual import decide_warning, evolve_warning, warning_intent_key
+from streamproc.core.previews import (
+    PreviewFailed,
+    PreviewTicket,
+    PreviewWarningTicket,
+    TicketPreviewed,
+)
 from streamproc.core.render import (
     alert_details_html,
     alert_summary,
@@ -61,6 +64,7 @@ __all__ = [
     "Outcome",
     "PreviewFailed",
     "PreviewTicket",
+    "PreviewWarningTicket",
     "ReopenTicket",
     "ResolvePendingTicket",
     "Route",

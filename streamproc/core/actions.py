@@ -37,7 +37,7 @@ from streamproc.contracts import AlertEvent, ManualWarning
 from streamproc.contracts._base import HaloId, Id, Text, Timestamp, Word
 from streamproc.contracts.outputs import ActivityEntry, AlertCommand, TicketResult
 from streamproc.contracts.policies import ClosePolicy
-from streamproc.core.previews import PreviewFailed, PreviewTicket, TicketPreviewed
+from streamproc.core.previews import PreviewAction, PreviewOutcome
 from streamproc.core.routing import RouteWarning
 from streamproc.core.state import Baseline
 
@@ -152,7 +152,7 @@ Action = (
     | CloseTicket
     | AddOccurrenceNote
     | OpenWarningTicket
-    | PreviewTicket
+    | PreviewAction
     | EmitResult
     | EmitCommand
     | EmitActivity
@@ -266,8 +266,7 @@ Outcome = (
     | NoteAdded
     | NoteFailed
     | HaloReportsClosed
-    | TicketPreviewed
-    | PreviewFailed
+    | PreviewOutcome
 )
 """What the shell reports back about an alert ticket."""
 

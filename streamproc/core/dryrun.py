@@ -7,6 +7,8 @@ reason ``dry_run`` and a ``would`` object saying what live mode would have done:
   reads of a create (asset by serial, user by reference email; a reopen reads the old ticket)
   and answers :class:`TicketPreviewed` (``would: create | reopen`` with the routing) or
   :class:`PreviewFailed` (live mode would have failed: a ``failed`` result, as live);
+* a manual warning → a ``PreviewWarningTicket`` job (its routing read the same way;
+  ``core/manual.py``);
 * a clear of an alert whose *real* ticket is open → ``would: close`` (``note`` under the close
   policy ``never``); a repeat raise whose occurrence note is due → ``would: note``.
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from streamproc.contracts import AlertEvent, IntegrationConfig, ManualWarning
+from streamproc.contracts import AlertEvent, IntegrationConfig
 from streamproc.contracts.outputs import Would
 from streamproc.core import outputs
 from streamproc.core.actions import (
@@ -36,15 +38,13 @@ from streamproc.core.actions import (
     EmitResult,
     OpenTicket,
     OpenWarningTicket,
-    PreviewFailed,
-    PreviewTicket,
     ReopenTicket,
     ResolvePendingTicket,
-    TicketPreviewed,
 )
 from streamproc.core.decision import Decision
 from streamproc.core.outputs import alert_activity, alert_result
 from streamproc.core.policies import reopens
+from streamproc.core.previews import PreviewFailed, PreviewTicket, TicketPreviewed
 from streamproc.core.state import AlertTicketState
 
 REASON = "dry_run"
@@ -213,33 +213,6 @@ def describe(would: Would, ticket: int | None = None, matrix_entry: int | None =
     if matrix_entry is not None:
         text += f" Priority and type from priority matrix entry {matrix_entry + 1}."
     return text
-
-
-def warning_would_create(
-    config: IntegrationConfig, warning: ManualWarning, now: datetime
-) -> Decision:
-    """A manual warning in dry run: live mode would create its ticket (priority and type are
-    the company's defaults; its routing is not read: a warning's ticket has no lifecycle)."""
-    would = Would(
-        action="create",
-        priority_id=config.default_priority_id,
-        tickettype_id=config.default_tickettype_id,
-    )
-    text = (
-        f"Dry run: live mode would create a Halo ticket for manual warning"
-        f" {warning.warning.title!r} (priority {_or_default(would.priority_id)}, ticket type"
-        f" {_or_default(would.tickettype_id)}). Nothing was written to Halo."
-    )
-    ids = {"company_id": warning.company_id, "event_id": warning.event_id, "now": now}
-    record = outputs.result(
-        warning_id=warning.warning.id,
-        outcome="skipped",
-        reason=REASON,
-        message=text,
-        **ids,
-    )
-    entry = outputs.activity("info", REASON, text, **ids)
-    return Decision(None, (with_would(record, would), entry), (REASON,))
 
 
 def restrain(decision: Decision, config: IntegrationConfig | None) -> Decision:

@@ -24,8 +24,6 @@ from streamproc.core.actions import (
     NoteFailed,
     OpenTicket,
     OpenWarningTicket,
-    PreviewFailed,
-    PreviewTicket,
     ReopenTicket,
     ResolvePendingTicket,
     TicketAlreadyClosed,
@@ -34,9 +32,14 @@ from streamproc.core.actions import (
     TicketCreated,
     TicketCreateFailed,
     TicketLeftOpen,
-    TicketPreviewed,
     WarningTicketCreated,
     WarningTicketFailed,
+)
+from streamproc.core.previews import (
+    PreviewFailed,
+    PreviewTicket,
+    PreviewWarningTicket,
+    TicketPreviewed,
 )
 
 
@@ -74,6 +77,7 @@ JobAction = Annotated[
     | AddOccurrenceNote
     | OpenWarningTicket
     | PreviewTicket
+    | PreviewWarningTicket
     | ObserveTicket
     | WatchTickets,
     Field(discriminator="kind"),

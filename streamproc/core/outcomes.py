@@ -40,19 +40,18 @@ from streamproc.core.actions import (
     NoteAdded,
     NoteFailed,
     Outcome,
-    PreviewFailed,
     TicketAlreadyClosed,
     TicketClosedByUs,
     TicketCloseFailed,
     TicketCreated,
     TicketCreateFailed,
     TicketLeftOpen,
-    TicketPreviewed,
 )
 from streamproc.core.decision import Decision
 from streamproc.core.dryrun import previewed
 from streamproc.core.outputs import alert_activity, alert_result
 from streamproc.core.policy_outcomes import left_open, noted
+from streamproc.core.previews import PreviewFailed, TicketPreviewed
 from streamproc.core.state import AlertTicketState
 
 Verb = Literal["mute", "unmute"]

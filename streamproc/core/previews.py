@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from streamproc.contracts import AlertEvent
+from streamproc.contracts import AlertEvent, ManualWarning
 from streamproc.contracts._base import HaloId, Id, Text, Word
 from streamproc.contracts.outputs import Would
 from streamproc.core.routing import RouteWarning
@@ -34,11 +34,24 @@ class PreviewTicket(_Data):
     source: AlertEvent
 
 
+class PreviewWarningTicket(_Data):
+    """Dry run: the reads of a manual warning's create (its routing), and no write."""
+
+    kind: Literal["preview_warning_ticket"] = "preview_warning_ticket"
+    company_id: Id
+    warning_id: Id
+    event_id: Id
+    source: ManualWarning
+
+
 class TicketPreviewed(_Data):
-    """Dry run: what live mode would have done for the raise ``event_id`` (nothing written)."""
+    """Dry run: what live mode would have done for the raise (or manual warning) ``event_id``
+    (nothing written)."""
 
     kind: Literal["ticket_previewed"] = "ticket_previewed"
     event_id: Id
+    company_id: Id | None = Field(default=None, description="Set for a manual warning.")
+    warning_id: Id | None = Field(default=None, description="Set for a manual warning.")
     would: Would
     halo_ticket_id: HaloId | None = Field(default=None, description="The ticket a reopen reopens.")
     matrix_entry: int | None = Field(default=None, ge=0)
@@ -50,6 +63,12 @@ class PreviewFailed(_Data):
 
     kind: Literal["preview_failed"] = "preview_failed"
     event_id: Id
+    company_id: Id | None = Field(default=None, description="Set for a manual warning.")
+    warning_id: Id | None = Field(default=None, description="Set for a manual warning.")
     reason: Word
     message: Text
     retriable: bool = False
+
+
+PreviewAction = PreviewTicket | PreviewWarningTicket
+PreviewOutcome = TicketPreviewed | PreviewFailed

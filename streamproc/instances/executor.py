@@ -23,6 +23,7 @@ from streamproc.core import (
     OpenWarningTicket,
     PreviewFailed,
     PreviewTicket,
+    PreviewWarningTicket,
     ReopenTicket,
     ResolvePendingTicket,
     Route,
@@ -134,13 +135,16 @@ class HaloExecutor:
         )
 
     async def preview(
-        self, action: PreviewTicket, config: IntegrationConfig
+        self, action: PreviewTicket | PreviewWarningTicket, config: IntegrationConfig
     ) -> TicketPreviewed | PreviewFailed:
         """Dry run: the reads of a create (or of a reopen) and no write (SPEC §8)."""
-        ids = {"event_id": action.event_id}
+        ids: dict[str, str] = {"event_id": action.event_id}
+        if isinstance(action, PreviewWarningTicket):
+            ids |= {"company_id": action.company_id, "warning_id": action.warning_id}
         try:
             creds = self.credentials(config)
-            if action.would == "reopen" and action.halo_ticket_id is not None:
+            reopen = isinstance(action, PreviewTicket) and action.would == "reopen"
+            if reopen and action.halo_ticket_id is not None:
                 try:
                     old: Ticket | None = await self.runtime.halo.get_ticket(
                         creds, action.halo_ticket_id
@@ -161,7 +165,10 @@ class HaloExecutor:
             where = route(config, source.computer, asset, user)
             if where.error is not None:
                 raise _RouteFailedError(where.error.reason, where.error.message)
-            klass = ticket_class(config, source.alert.severity, source.alert.name)
+            if isinstance(source, ManualWarning):  # as open_warning_ticket files it
+                klass = TicketClass(config.default_priority_id, config.default_tickettype_id)
+            else:
+                klass = ticket_class(config, source.alert.severity, source.alert.name)
         except (HaloError, SecretUnreadableError, _RouteFailedError) as exc:
             reason, message, retriable, _ = _failure(exc)
             return PreviewFailed(**ids, reason=reason, message=message, retriable=retriable)

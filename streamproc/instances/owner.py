@@ -39,6 +39,7 @@ from streamproc.core import (
     OpenTicket,
     OpenWarningTicket,
     PreviewTicket,
+    PreviewWarningTicket,
     ReopenTicket,
     ResolvePendingTicket,
     state_key,
@@ -305,7 +306,7 @@ class InstanceOwner:
                 return await executor.reopen_ticket(action, config)
             if isinstance(action, AddOccurrenceNote):
                 return await executor.add_occurrence_note(action, config)
-            if isinstance(action, PreviewTicket):
+            if isinstance(action, PreviewTicket | PreviewWarningTicket):
                 return await executor.preview(action, config)
             if isinstance(action, ObserveTicket):
                 return await executor.observe(config, action.halo_ticket_id, action.event_id)

@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 from streamproc.halo_sandbox.seed import ASSET_ACME_LAPTOP
 from tests.e2e.api_client import api, body, call
-from tests.support.scenario import Stack, alert_event
+from tests.support.scenario import Stack, alert_event, warning_event
 
 ALERTS = "watchman.alerts"
 COMMANDS = "watchman.alert-commands"
+WARNINGS = "watchman.manual-warnings"
 FEED = "watchman.activity-feed"
 
 
@@ -49,8 +50,10 @@ def test_dry_run_reads_halo_writes_nothing_and_live_resumes_without_replay(
     again = alert_event("dry", "d-1", at=t0 + timedelta(seconds=2))
     gone = alert_event("dry", "d-2", "cleared", at=t0 + timedelta(seconds=3))
     real_gone = alert_event("dry", "real-1", "cleared", at=t0 + timedelta(seconds=3))
+    warning = warning_event("dry", "w-1")  # on the computer of asset 42
     began = time.monotonic()
     stack.send(ALERTS, matched, unmatched, again, gone, real_gone)
+    stack.send(WARNINGS, warning)
 
     first = stack.result_for(matched)
     assert (first["outcome"], first["reason"]) == ("skipped", "dry_run")
@@ -80,7 +83,10 @@ def test_dry_run_reads_halo_writes_nothing_and_live_resumes_without_replay(
     closing = stack.result_for(real_gone)
     assert (closing["reason"], closing["would"]["action"]) == ("dry_run", "close")
     assert closing["halo_ticket_id"] == ticket_id
-    print(f"5 dry-run results in {time.monotonic() - began:.1f} s")
+    manual = stack.result_for(warning)
+    assert (manual["reason"], manual["would"]["action"]) == ("dry_run", "create")
+    assert (manual["would"]["asset_id"], manual["would"]["routed_by"]) == (42, "asset")
+    print(f"6 dry-run results in {time.monotonic() - began:.1f} s")
 
     # Nothing written: only reads since the switch (a token request is a POST but writes no
     # ticket), the real ticket is still open, no new ticket, no mute/unmute.
@@ -99,8 +105,8 @@ def test_dry_run_reads_halo_writes_nothing_and_live_resumes_without_replay(
     assert {a["kind"] for a in stack.records(FEED) if a.get("alert_id") == "d-2"} >= {"dry_run"}
 
     status = call("GET", url).body["status"]["dry_run"]
-    assert (status["would_create"], status["would_close"], status["default_client"]) == (2, 1, 1)
-    assert "would have created 2 tickets, 1 under the default client" in status["sentence"]
+    assert (status["would_create"], status["would_close"], status["default_client"]) == (3, 1, 1)
+    assert "would have created 3 tickets, 1 under the default client" in status["sentence"]
 
     # Live again: nothing replayed; the next raise of the still-raised alert gets its ticket.
     assert call("PUT", url, body(halo_url, mode="live")).status == 200

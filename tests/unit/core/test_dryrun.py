@@ -21,6 +21,7 @@ from streamproc.core import (
     OpenWarningTicket,
     PreviewFailed,
     PreviewTicket,
+    PreviewWarningTicket,
     ReopenTicket,
     ResolvePendingTicket,
     TicketCreated,
@@ -28,6 +29,7 @@ from streamproc.core import (
     decide,
     decide_warning,
     evolve,
+    evolve_warning,
     fire,
 )
 from streamproc.core.dryrun import restrain
@@ -204,13 +206,22 @@ def test_hold_down_and_windows_compose_with_dry_run() -> None:
     assert the_result(fired).would.action == "close"
 
 
-def test_a_manual_warning_in_dry_run_says_would_create() -> None:
+def test_a_manual_warning_in_dry_run_is_previewed_by_the_owner() -> None:
     config = a_config(**_dry(default_priority_id=4, default_tickettype_id=31))
-    decision = decide_warning(config, a_warning(), NOW)
+    (action,) = decide_warning(config, a_warning(), NOW).actions
+    assert isinstance(action, PreviewWarningTicket)
+    assert (action.warning_id, action.event_id) == ("w-1", "ev-w")
+    would = Would(action="create", client_id=11, asset_id=41, priority_id=4, routed_by="asset")
+    answer = TicketPreviewed(event_id="ev-w", company_id="acme", warning_id="w-1", would=would)
+    decision = evolve_warning(answer, NOW)
     result = the_result(decision)
-    assert (result.reason, result.warning_id) == ("dry_run", "w-1")
-    assert result.would == Would(action="create", priority_id=4, tickettype_id=31)
+    assert (result.reason, result.warning_id, result.would) == ("dry_run", "w-1", would)
+    assert entries(decision) == ["dry_run"]
     assert not any(isinstance(a, WRITES) for a in decision.actions)
+    failed = PreviewFailed(
+        event_id="ev-w", company_id="acme", warning_id="w-1", reason="no_client", message="m"
+    )
+    assert results(evolve_warning(failed, NOW)) == [("failed", "no_client")]
 
 
 def test_restrain_drops_every_write_and_command_in_dry_run_only() -> None:
