@@ -111,8 +111,8 @@ def clear_without_ticket(
     """The clear of an alert handled in dry run: no real ticket exists, nothing to close."""
     new = state.remember(event.event_id, dry_run_at=None, **cleared)
     text = (
-        f"Dry run: alert {state.alert_id!r} ({event.alert.name}) cleared. It was handled in dry"
-        " run, so no Halo ticket exists for it: nothing to close."
+        f"Alert {state.alert_id!r} ({event.alert.name}) cleared. It was handled in dry run, so"
+        " no Halo ticket exists for it: nothing to close."
     )
     return Decision(
         new, (alert_result(new, event.event_id, "skipped", "no_ticket", text, now),), ("no_ticket",)
