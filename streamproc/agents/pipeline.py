@@ -37,10 +37,12 @@ from streamproc.core import (
     fire,
     state_key,
 )
+from streamproc.core.dryrun import restrain
 from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
 from streamproc.core.manual import warning_key
 from streamproc.core.outputs import activity as activity_action
 from streamproc.core.outputs import linked
+from streamproc.core.previews import PreviewWarningTicket
 from streamproc.core.status import apply_backlog, apply_config
 
 if TYPE_CHECKING:
@@ -132,7 +134,9 @@ class Pipeline:
         config = self.config(warning.company_id)
         decision = decide_warning(config, warning, now())
         await self.apply(key, decision, config)
-        if not any(isinstance(a, OpenWarningTicket) for a in decision.actions):
+        if not any(
+            isinstance(a, OpenWarningTicket | PreviewWarningTicket) for a in decision.actions
+        ):
             self._mark_warning_handled(key, warning.event_id)
 
     def _handled_warnings(self, key: bytes) -> list[str]:
@@ -260,7 +264,8 @@ class Pipeline:
     async def _apply_outcome(
         self, key: bytes, outcome: Any, config: IntegrationConfig | None
     ) -> None:
-        if isinstance(outcome, WarningTicketCreated | WarningTicketFailed):
+        warning = isinstance(outcome, WarningTicketCreated | WarningTicketFailed)
+        if warning or getattr(outcome, "warning_id", None) is not None:  # (a dry-run preview)
             if outcome.event_id in self._handled_warnings(key):
                 return  # a replayed job's second reply
             await self.apply(key, evolve_warning(outcome, now()), config)
@@ -318,8 +323,10 @@ class Pipeline:
 
         The lane's batch writes the state (a pending intent, or what marks the event handled)
         after the outputs were delivered, and sends the jobs once the states are in Kafka: a
-        redelivered event must find its intent.
+        redelivered event must find its intent. A company in dry run gets no Halo write and
+        no mute/unmute, whatever the decision (``core.dryrun.restrain``).
         """
+        decision = restrain(decision, config)
         for action in decision.actions:
             if isinstance(action, EMITS):
                 await self.batched.delivered(self.outputs.emit(linked(action, config)))

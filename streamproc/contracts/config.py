@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from streamproc.contracts._base import HaloId, Id, InputModel, Name, Timestamp
+from streamproc.contracts.modes import OperatingSettings
 from streamproc.contracts.policies import TicketPolicies
 from streamproc.contracts.windows import MaintenanceSettings
 
@@ -39,9 +40,9 @@ def ticket_url(base_url: str, ticket_id: int) -> str:
     return f"{base}/tickets?id={int(ticket_id)}"
 
 
-class IntegrationConfig(TicketPolicies, MaintenanceSettings, InputModel):
+class IntegrationConfig(TicketPolicies, MaintenanceSettings, OperatingSettings, InputModel):
     """How one company's alerts become tickets in its HaloPSA instance (policies: SPEC §7;
-    maintenance windows: SPEC §8)."""
+    maintenance windows and dry run: SPEC §8)."""
 
     company_id: Id = Field(description="Watchman company id; the Kafka key.")
     enabled: bool = Field(description="Off switch: when false no ticket is created or closed.")

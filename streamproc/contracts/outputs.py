@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from streamproc.contracts._base import HaloId, Id, OutputModel, Text, Timestamp, Word
+from streamproc.contracts._base import HaloId, Id, OutputModel, OutputPart, Text, Timestamp, Word
 
 TicketUrl = Annotated[str, StringConstraints(max_length=2100, pattern=r"^https?://")]
 _URL_DOC = "The ticket's agent view on the company's Halo instance (SPEC §7), when there is one."
@@ -19,6 +19,27 @@ _URL_DOC = "The ticket's agent view on the company's Halo instance (SPEC §7), w
 Outcome = Literal["created", "closed", "skipped", "failed"]
 CommandName = Literal["mute", "unmute"]
 Level = Literal["info", "warning", "error"]
+
+
+WouldAction = Literal["create", "close", "reopen", "note"]
+Routing = Literal["asset", "reference_email", "default_client"]
+
+
+class Would(OutputPart):
+    """What live mode would have written to Halo, for a result of a dry run (SPEC §8)."""
+
+    action: WouldAction = Field(description="create | close | reopen | note.")
+    client_id: HaloId | None = Field(default=None, description="Halo client of the ticket.")
+    site_id: HaloId | None = Field(default=None, description="Halo site of the ticket.")
+    asset_id: HaloId | None = Field(default=None, description="Halo asset linked to the ticket.")
+    user_id: HaloId | None = Field(default=None, description="Requester (Halo user).")
+    priority_id: HaloId | None = Field(default=None, description="Halo priority.")
+    tickettype_id: HaloId | None = Field(default=None, description="Halo ticket type.")
+    routed_by: Routing | None = Field(
+        default=None,
+        description="For a create: what chose the client (a matched asset, the reference email's"
+        " user, or the company's default client because nothing matched).",
+    )
 
 
 class TicketResult(OutputModel):
@@ -39,6 +60,10 @@ class TicketResult(OutputModel):
     message: Text = Field(description="Human-readable explanation.")
     halo_ticket_id: HaloId | None = Field(default=None, description="Halo ticket id, if any.")
     halo_ticket_url: TicketUrl | None = Field(default=None, description=_URL_DOC)
+    would: Would | None = Field(
+        default=None,
+        description="Dry run (SPEC §8, reason dry_run): what live mode would have done in Halo.",
+    )
     at: Timestamp = Field(description="When the result was decided.")
 
     @model_validator(mode="after")

@@ -31,6 +31,12 @@ from streamproc.core.actions import (
 from streamproc.core.decision import Decision
 from streamproc.core.lifecycle import decide, evolve, fire
 from streamproc.core.manual import decide_warning, evolve_warning, warning_intent_key
+from streamproc.core.previews import (
+    PreviewFailed,
+    PreviewTicket,
+    PreviewWarningTicket,
+    TicketPreviewed,
+)
 from streamproc.core.render import (
     alert_details_html,
     alert_summary,
@@ -56,6 +62,9 @@ __all__ = [
     "OpenTicket",
     "OpenWarningTicket",
     "Outcome",
+    "PreviewFailed",
+    "PreviewTicket",
+    "PreviewWarningTicket",
     "ReopenTicket",
     "ResolvePendingTicket",
     "Route",
@@ -67,6 +76,7 @@ __all__ = [
     "TicketCreateFailed",
     "TicketCreated",
     "TicketLeftOpen",
+    "TicketPreviewed",
     "UserMatch",
     "WarningOutcome",
     "WarningTicketCreated",

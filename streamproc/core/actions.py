@@ -19,6 +19,8 @@ CloseTicket            read it; open → close policy → set the config's ``clo
 AddOccurrenceNote      a private note with the repeat count → NoteAdded | NoteFailed
 OpenWarningTicket      like ResolvePendingTicket for a manual warning → WarningTicketCreated |
                        WarningTicketFailed
+PreviewTicket          dry run: the reads of OpenTicket (routing; a reopen reads the old ticket),
+                       no write → TicketPreviewed | PreviewFailed
 EmitResult             publish to ``halopsa.ticket-results``
 EmitCommand            publish to ``watchman.alert-commands``
 EmitActivity           publish to ``watchman.activity-feed``
@@ -31,15 +33,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from streamproc.contracts import (
-    ActivityEntry,
-    AlertCommand,
-    AlertEvent,
-    ManualWarning,
-    TicketResult,
-)
+from streamproc.contracts import AlertEvent, ManualWarning
 from streamproc.contracts._base import HaloId, Id, Text, Timestamp, Word
+from streamproc.contracts.outputs import ActivityEntry, AlertCommand, TicketResult
 from streamproc.contracts.policies import ClosePolicy
+from streamproc.core.previews import PreviewAction, PreviewOutcome
 from streamproc.core.routing import RouteWarning
 from streamproc.core.state import Baseline
 
@@ -154,6 +152,7 @@ Action = (
     | CloseTicket
     | AddOccurrenceNote
     | OpenWarningTicket
+    | PreviewAction
     | EmitResult
     | EmitCommand
     | EmitActivity
@@ -267,6 +266,7 @@ Outcome = (
     | NoteAdded
     | NoteFailed
     | HaloReportsClosed
+    | PreviewOutcome
 )
 """What the shell reports back about an alert ticket."""
 

@@ -35,6 +35,12 @@ from streamproc.core.actions import (
     WarningTicketCreated,
     WarningTicketFailed,
 )
+from streamproc.core.previews import (
+    PreviewFailed,
+    PreviewTicket,
+    PreviewWarningTicket,
+    TicketPreviewed,
+)
 
 
 class _Data(BaseModel):
@@ -70,6 +76,8 @@ JobAction = Annotated[
     | CloseTicket
     | AddOccurrenceNote
     | OpenWarningTicket
+    | PreviewTicket
+    | PreviewWarningTicket
     | ObserveTicket
     | WatchTickets,
     Field(discriminator="kind"),
@@ -86,7 +94,9 @@ ReplyOutcome = Annotated[
     | NoteFailed
     | HaloReportsClosed
     | WarningTicketCreated
-    | WarningTicketFailed,
+    | WarningTicketFailed
+    | TicketPreviewed
+    | PreviewFailed,
     Field(discriminator="kind"),
 ]
 

@@ -21,11 +21,16 @@ Rules of :func:`decide` (first match wins; "skip" = a ``skipped`` result with th
   ends (:func:`fire`); a clear meanwhile drops it;
 * with a flap hold-down (``hold_down_seconds``), the raise that would open a ticket and the
   clear that would close one are held (:mod:`streamproc.core.holddown`) until :func:`fire`;
+* dry run (``mode: dry_run``, :mod:`streamproc.core.dryrun`): where a ticket would be opened
+  or reopened → :class:`~streamproc.core.actions.PreviewTicket` (reads only); closed or noted →
+  ``skipped/dry_run`` with ``would``; a raise of an alert already handled in dry run →
+  ``skipped/dry_run`` (no ``would``);
 * cleared/resolved:
   - ``occurred_at`` < latest raise → skip ``stale_event``; otherwise the clear is recorded;
   - ticket open → config missing/disabled → skip as above; else :class:`CloseTicket` under
     the company's ``close_policy``;
-  - pending → skip ``ticket_pending`` (closed once confirmed); closed → skip ``already_closed``;
+  - pending → skip ``ticket_pending`` (closed once confirmed); handled in dry run (no real
+    ticket) → skip ``no_ticket`` (in any mode); closed → skip ``already_closed``;
     idle → skip ``no_ticket``.
 
 An event that triggers a Halo action is recorded as handled only when its outcome comes back, so a
@@ -38,6 +43,7 @@ from datetime import datetime
 from typing import Any
 
 from streamproc.contracts import AlertEvent, IntegrationConfig
+from streamproc.core import dryrun
 from streamproc.core.actions import (
     AddOccurrenceNote,
     CloseTicket,
@@ -46,6 +52,7 @@ from streamproc.core.actions import (
     ResolvePendingTicket,
 )
 from streamproc.core.decision import Decision, skip
+from streamproc.core.dryrun import dry
 from streamproc.core.holddown import flap, hold_clear, hold_raise, holding, keep_open
 from streamproc.core.maintenance import cleared_in_window, hold_in_window, raised_again, still_held
 from streamproc.core.outcomes import evolve
@@ -109,8 +116,12 @@ def _on_raise(
     if problem:
         return skip(current, event, problem, now, **raised)
     assert config is not None
+    if dry(config) and current.dry_run_at is not None:
+        return dryrun.handled_before(current, event, now)
     state = current.model_copy(update=raised)
     ids = {"company_id": event.company_id, "alert_id": event.alert.id, "event_id": event.event_id}
+    if dry(config) and state.status == "pending":
+        return dryrun.preview(state, event, config, now)
     if state.status == "pending" and state.intent_key is not None:
         if state.reopen_ticket_id is not None:
             return _reopen(state, event, config, ids)
@@ -133,7 +144,10 @@ def _on_raise(
 def _open(
     state: AlertTicketState, event: AlertEvent, config: IntegrationConfig, now: datetime
 ) -> Decision:
-    """A ticket for ``event``: the alert's last one reopened within the window, or a new one."""
+    """A ticket for ``event``: the alert's last one reopened within the window, or a new one
+    (in dry run: what the owner reads for it, nothing written)."""
+    if dry(config):
+        return dryrun.preview(state, event, config, now)
     ids = {"company_id": event.company_id, "alert_id": event.alert.id, "event_id": event.event_id}
     if reopens(state, config, now):
         reopened = state.halo_ticket_id
@@ -165,6 +179,8 @@ def fire(state: AlertTicketState, config: IntegrationConfig | None, now: datetim
     if event.event_type in ("raised", "updated"):
         return _open(state, event, config, now)
     if state.status == "open" and state.halo_ticket_id is not None:
+        if dry(config):
+            return dryrun.would_close(state, event, config, now, {})
         return Decision(state, (_close(state, event, config),), ("close_ticket",))
     return skip(state, event, "no_ticket", now)
 
@@ -220,6 +236,8 @@ def _repeat(
         raised = {**raised, "repeats": current.repeats + 1}
     if not note_due(current, config, now):
         return skip(current, event, "already_open", now, **raised)
+    if dry(config):
+        return dryrun.would_note(current, event, now, raised)
     state = current.model_copy(update={**raised, "noted_at": now, "note_event_id": event.event_id})
     return Decision(state, (_note(state, event),), ("occurrence_note",))
 
@@ -270,8 +288,12 @@ def _on_clear(
         assert config is not None
         if holding(config):
             return hold_clear(current, event, config, now, cleared)
+        if dry(config):
+            return dryrun.would_close(current, event, config, now, cleared)
         action = _close(current, event, config)
         return Decision(current.model_copy(update=cleared), (action,), ("close_ticket",))
+    if current.dry_run_at is not None and current.status in ("idle", "closed"):
+        return dryrun.clear_without_ticket(current, event, now, cleared)
     reason = {"pending": "ticket_pending", "closed": "already_closed"}.get(
         current.status, "no_ticket"
     )

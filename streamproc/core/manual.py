@@ -12,9 +12,22 @@ from datetime import datetime
 
 from streamproc.contracts import IntegrationConfig, ManualWarning
 from streamproc.core import outputs
-from streamproc.core.actions import Action, OpenWarningTicket, WarningOutcome, WarningTicketCreated
+from streamproc.core.actions import (
+    Action,
+    OpenWarningTicket,
+    WarningOutcome,
+    WarningTicketCreated,
+    WarningTicketFailed,
+)
 from streamproc.core.decision import Decision, skip_message
+from streamproc.core.dryrun import REASON, describe, dry, with_would
 from streamproc.core.lifecycle import config_problem
+from streamproc.core.previews import (
+    PreviewFailed,
+    PreviewOutcome,
+    PreviewWarningTicket,
+    TicketPreviewed,
+)
 from streamproc.core.state import INTENT_PREFIX, state_key
 
 
@@ -35,9 +48,12 @@ def decide_warning(
     """Decide what to do with a manual warning: open its ticket, or skip when not usable.
 
     Returns a :class:`Decision` with ``state=None``: either one :class:`OpenWarningTicket`, or a
-    ``skipped`` result (``integration_not_configured`` / ``integration_disabled``) plus activity.
+    ``skipped`` result (``integration_not_configured`` / ``integration_disabled``) plus
+    activity; in dry run one :class:`~streamproc.core.previews.PreviewWarningTicket`.
     """
     problem = config_problem(config)
+    if problem is None and dry(config):
+        return preview_warning(warning)
     if problem is None:
         action = OpenWarningTicket(
             company_id=warning.company_id,
@@ -74,8 +90,11 @@ def decide_warning(
     return Decision(None, tuple(actions), (problem,))
 
 
-def evolve_warning(outcome: WarningOutcome, now: datetime) -> Decision:
-    """Turn the shell's report on a warning ticket into a result and activity entries."""
+def evolve_warning(outcome: WarningOutcome | PreviewOutcome, now: datetime) -> Decision:
+    """Turn the shell's report on a warning ticket (or its dry-run preview) into a result and
+    activity entries."""
+    if not isinstance(outcome, WarningTicketCreated | WarningTicketFailed):
+        return warning_previewed(outcome, now)
     ids = {"company_id": outcome.company_id, "event_id": outcome.event_id, "now": now}
     if isinstance(outcome, WarningTicketCreated):
         ticket = outcome.halo_ticket_id
@@ -116,3 +135,46 @@ def evolve_warning(outcome: WarningOutcome, now: datetime) -> Decision:
         ),
         (outcome.reason,),
     )
+
+
+def preview_warning(warning: ManualWarning) -> Decision:
+    """A manual warning in dry run: the owner reads its routing, writes nothing."""
+    action = PreviewWarningTicket(
+        company_id=warning.company_id,
+        warning_id=warning.warning.id,
+        event_id=warning.event_id,
+        source=warning,
+    )
+    return Decision(None, (action,), ("preview_ticket",))
+
+
+def warning_previewed(outcome: TicketPreviewed | PreviewFailed, now: datetime) -> Decision:
+    """The owner's answer to a :class:`PreviewWarningTicket`: its result and activity."""
+    assert outcome.company_id is not None
+    assert outcome.warning_id is not None
+    ids = {"company_id": outcome.company_id, "event_id": outcome.event_id, "now": now}
+    subject = f"manual warning {outcome.warning_id!r}"
+    if isinstance(outcome, PreviewFailed):
+        text = f"Dry run: live mode could not create a Halo ticket for {subject}:"
+        text += f" {outcome.message}"
+        failed = outputs.result(
+            warning_id=outcome.warning_id,
+            outcome="failed",
+            reason=outcome.reason,
+            message=text,
+            **ids,
+        )
+        entry = outputs.activity("error", "integration_error", text, **ids)
+        return Decision(None, (failed, entry), (outcome.reason,))
+    text = f"Dry run, {subject}: {describe(outcome.would, None, outcome.matrix_entry)}"
+    text += " Nothing was written to Halo."
+    record = outputs.result(
+        warning_id=outcome.warning_id, outcome="skipped", reason=REASON, message=text, **ids
+    )
+    actions: list[Action] = [with_would(record, outcome.would)]
+    actions.append(outputs.activity("info", REASON, text, **ids))
+    actions += [
+        outputs.activity("warning", w.kind, w.message, index=index, **ids)
+        for index, w in enumerate(outcome.warnings)
+    ]
+    return Decision(None, tuple(actions), (REASON,))

@@ -17,6 +17,8 @@ NoteAdded / NoteFailed  count reset / kept → ``skipped/occurrence_noted`` resu
                         a flapping alert must not flood the feed) / ``failed`` + activity
 TicketLeftOpen          stays open, close declined → ``skipped/ticket_touched`` or
                         ``skipped/close_policy_never`` result, ``ticket_left_open`` activity
+TicketPreviewed /       dry run (dryrun.py): ``skipped/dry_run`` with ``would`` / ``failed``
+PreviewFailed           result; no ticket in the state, ``dry_run_at`` set
 HaloReportsClosed       closed by halo → unmute command while the alert is still active,
                         ``ticket_closed`` activity (no result: there is no input event)
 ======================  ==========================================================================
@@ -46,8 +48,10 @@ from streamproc.core.actions import (
     TicketLeftOpen,
 )
 from streamproc.core.decision import Decision
+from streamproc.core.dryrun import previewed
 from streamproc.core.outputs import alert_activity, alert_result
 from streamproc.core.policy_outcomes import left_open, noted
+from streamproc.core.previews import PreviewFailed, TicketPreviewed
 from streamproc.core.state import AlertTicketState
 
 Verb = Literal["mute", "unmute"]
@@ -56,6 +60,8 @@ Verb = Literal["mute", "unmute"]
 def evolve(state: AlertTicketState, outcome: Outcome, now: datetime) -> Decision:
     """Fold a Halo outcome into ``state``; returns the new state and the records to publish."""
     match outcome:
+        case TicketPreviewed() | PreviewFailed():
+            return previewed(state, outcome, now)
         case TicketCreated() | TicketCreateFailed() if (
             state.status != "pending" or outcome.intent_key != state.intent_key
         ):

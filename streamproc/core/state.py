@@ -97,6 +97,11 @@ class AlertTicketState(BaseModel):
         default=None,
         description="When the held raise or clear is decided (holddown.py, maintenance.py).",
     )
+    dry_run_at: Timestamp | None = Field(
+        default=None,
+        description="Dry run: when a raise of this alert was handled as 'would create' (no ticket"
+        " exists for it); cleared by the alert's clear and by a real ticket (dryrun.py).",
+    )
     last_raised_at: Timestamp | None = Field(default=None, description="Latest raise/update seen.")
     last_cleared_at: Timestamp | None = Field(default=None, description="Latest clear seen.")
     recent_event_ids: tuple[str, ...] = Field(default=(), description="Last 64 handled events.")
@@ -141,6 +146,7 @@ class AlertTicketState(BaseModel):
                 "repeats": 0,
                 "noted_at": None,
                 "note_event_id": None,
+                "dry_run_at": None,
             }
         )
 

@@ -9,11 +9,15 @@ The status is a plain JSON-able dict kept in the ``company-status`` table:
 ``events_consumed``  input events handled (results published)
 ``halo_backlog``     ``{queued, drain_seconds}`` while the Halo instance's budget is the
                      bottleneck, else absent or None
+``dry_run_hours``    dry run (SPEC §8): ``{hour: {create, close, reopen, note, default_client}}``
+                     what live mode would have done, per UTC hour (``YYYY-MM-DDTHH``), the last
+                     25 hours; :func:`dry_run_summary` sums the last 24
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from streamproc.contracts import IntegrationConfig, TicketResult
@@ -30,6 +34,7 @@ def empty_status() -> Status:
         "counters": {"created": 0, "closed": 0, "failed": 0, "skipped": {}},
         "events_consumed": 0,
         "halo_backlog": None,
+        "dry_run_hours": {},
     }
 
 
@@ -44,6 +49,8 @@ def apply_results(status: Status | None, results: Iterable[TicketResult]) -> Sta
     skipped = counters["skipped"]
     for result in results:
         new["events_consumed"] += 1
+        if result.would is not None:
+            new["dry_run_hours"] = _count_would(new.get("dry_run_hours") or {}, result)
         if result.outcome == "skipped":
             skipped[result.reason] = skipped.get(result.reason, 0) + 1
             if result.reason == "integration_disabled":
@@ -89,3 +96,64 @@ def apply_backlog(status: Status | None, backlog: Any) -> Status:
         else {"queued": backlog.queued, "drain_seconds": round(backlog.drain_seconds)}
     )
     return new
+
+
+KEPT_HOURS = 25
+WOULD_KEYS = ("create", "close", "reopen", "note", "default_client")
+
+
+def _hour(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def _count_would(hours: dict[str, Any], result: TicketResult) -> dict[str, Any]:
+    """``hours`` with ``result``'s ``would`` counted in its hour (older hours dropped)."""
+    assert result.would is not None
+    oldest = _hour(result.at - timedelta(hours=KEPT_HOURS))
+    kept = {hour: dict(counts) for hour, counts in hours.items() if hour > oldest}
+    counts = kept.setdefault(_hour(result.at), {})
+    counts[result.would.action] = counts.get(result.would.action, 0) + 1
+    if result.would.routed_by == "default_client":
+        counts["default_client"] = counts.get("default_client", 0) + 1
+    return kept
+
+
+def dry_run_summary(status: Status, now: datetime) -> dict[str, Any] | None:
+    """What dry run would have done in the last 24 hours (whole UTC hours), or None if nothing:
+    ``{since, would_create, would_close, would_reopen, would_note, default_client}``."""
+    hours = status.get("dry_run_hours")
+    if not isinstance(hours, dict) or not hours:
+        return None
+    start = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
+    first = _hour(start)
+    totals = dict.fromkeys(WOULD_KEYS, 0)
+    for hour, counts in hours.items():
+        if hour >= first and isinstance(counts, dict):
+            for key in WOULD_KEYS:
+                totals[key] += int(counts.get(key, 0) or 0)
+    if not any(totals.values()):
+        return None
+    summary: dict[str, Any] = {"since": start.isoformat()}
+    summary.update({f"would_{key}": totals[key] for key in WOULD_KEYS[:4]})
+    summary["default_client"] = totals["default_client"]
+    return summary
+
+
+def dry_run_sentence(summary: dict[str, Any] | None) -> str | None:
+    """The summary as people read it: "would have created 41 tickets, 3 under the default
+    client because no asset matched; …"."""
+    if not summary:
+        return None
+    created = summary.get("would_create", 0)
+    parts = [f"would have created {created} ticket{'s' if created != 1 else ''}"]
+    if summary.get("default_client"):
+        parts[0] += f", {summary['default_client']} under the default client because no asset"
+        parts[0] += " matched"
+    for key, verb in (("would_close", "closed"), ("would_reopen", "reopened")):
+        if summary.get(key):
+            parts.append(f"{verb} {summary[key]}")
+    if summary.get("would_note"):
+        parts.append(
+            f"added {summary['would_note']} note{'s' if summary['would_note'] != 1 else ''}"
+        )
+    return "Dry run, last 24 h: " + "; ".join(parts) + ". Nothing was written to Halo."

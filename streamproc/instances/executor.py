@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from streamproc.contracts import AlertEvent, IntegrationConfig, ManualWarning
+from streamproc.contracts.outputs import Would
 from streamproc.core import (
     AddOccurrenceNote,
     AssetMatch,
@@ -20,6 +21,9 @@ from streamproc.core import (
     NoteFailed,
     OpenTicket,
     OpenWarningTicket,
+    PreviewFailed,
+    PreviewTicket,
+    PreviewWarningTicket,
     ReopenTicket,
     ResolvePendingTicket,
     Route,
@@ -29,6 +33,7 @@ from streamproc.core import (
     TicketCreated,
     TicketCreateFailed,
     TicketLeftOpen,
+    TicketPreviewed,
     UserMatch,
     WarningTicketCreated,
     WarningTicketFailed,
@@ -127,6 +132,64 @@ class HaloExecutor:
             baseline=_baseline(ticket),
             matrix_entry=klass.entry,
             warnings=where.warnings,
+        )
+
+    async def preview(
+        self, action: PreviewTicket | PreviewWarningTicket, config: IntegrationConfig
+    ) -> TicketPreviewed | PreviewFailed:
+        """Dry run: the reads of a create (or of a reopen) and no write (SPEC §8)."""
+        ids: dict[str, str] = {"event_id": action.event_id}
+        if isinstance(action, PreviewWarningTicket):
+            ids |= {"company_id": action.company_id, "warning_id": action.warning_id}
+        try:
+            creds = self.credentials(config)
+            reopen = isinstance(action, PreviewTicket) and action.would == "reopen"
+            if reopen and action.halo_ticket_id is not None:
+                try:
+                    old: Ticket | None = await self.runtime.halo.get_ticket(
+                        creds, action.halo_ticket_id
+                    )
+                except HaloNotFoundError:
+                    old = None
+                if old is not None and may_reopen(
+                    old.status_id,
+                    old.deleted,
+                    (old.merged_into_id or 0) > 0,
+                    action.no_reopen_status_ids,
+                ):
+                    would = Would(action="reopen")
+                    return TicketPreviewed(**ids, would=would, halo_ticket_id=old.id)
+            source = action.source
+            asset = await self._asset(creds, config, source.computer)
+            user = await self._user(creds, config, source.computer)
+            where = route(config, source.computer, asset, user)
+            if where.error is not None:
+                raise _RouteFailedError(where.error.reason, where.error.message)
+            if isinstance(source, ManualWarning):  # as open_warning_ticket files it
+                klass = TicketClass(config.default_priority_id, config.default_tickettype_id)
+            else:
+                klass = ticket_class(config, source.alert.severity, source.alert.name)
+        except (HaloError, SecretUnreadableError, _RouteFailedError) as exc:
+            reason, message, retriable, _ = _failure(exc)
+            return PreviewFailed(**ids, reason=reason, message=message, retriable=retriable)
+        if asset.status == "matched":
+            routed_by = "asset"
+        elif user.status == "matched" and user.client_id is not None:  # route()'s rule 2
+            routed_by = "reference_email"
+        else:
+            routed_by = "default_client"
+        would = Would(
+            action="create",
+            client_id=where.client_id,
+            site_id=where.site_id,
+            asset_id=where.asset_ids[0] if where.asset_ids else None,
+            user_id=where.user_id,
+            priority_id=klass.priority_id,
+            tickettype_id=klass.tickettype_id,
+            routed_by=routed_by,
+        )
+        return TicketPreviewed(
+            **ids, would=would, matrix_entry=klass.entry, warnings=where.warnings
         )
 
     async def open_warning_ticket(

@@ -38,6 +38,8 @@ from streamproc.core import (
     CloseTicket,
     OpenTicket,
     OpenWarningTicket,
+    PreviewTicket,
+    PreviewWarningTicket,
     ReopenTicket,
     ResolvePendingTicket,
     state_key,
@@ -314,6 +316,8 @@ class InstanceOwner:
                 return await executor.reopen_ticket(action, config)
             if isinstance(action, AddOccurrenceNote):
                 return await executor.add_occurrence_note(action, config)
+            if isinstance(action, PreviewTicket | PreviewWarningTicket):
+                return await executor.preview(action, config)
             if isinstance(action, ObserveTicket):
                 return await executor.observe(config, action.halo_ticket_id, action.event_id)
             return await executor.open_ticket(action, config)

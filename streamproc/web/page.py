@@ -103,6 +103,13 @@ def _backlog_line(backlog: Any) -> str:
     )
 
 
+def _dry_run_line(summary: Any) -> str:
+    """What dry run would have done in the last 24 h (SPEC §8), as one sentence."""
+    if not isinstance(summary, dict) or not summary.get("sentence"):
+        return ""
+    return f'<div class="dry-run" id="dry-run">{e(summary["sentence"])}</div>'
+
+
 def _state_section(status: dict[str, Any]) -> str:
     state = status.get("state") if status.get("state") in STATE_LABELS else "error"
     err = status.get("last_error") if isinstance(status.get("last_error"), dict) else None
@@ -112,6 +119,7 @@ def _state_section(status: dict[str, Any]) -> str:
         "<div><h2>Integration status</h2>",
         f'<div class="muted">Last success: {e(status.get("last_success") or "never")}</div>',
         _backlog_line(status.get("halo_backlog")),
+        _dry_run_line(status.get("dry_run")),
         "</div></section>",
     ]
     if err:
@@ -166,7 +174,9 @@ def _policy_rows(config: IntegrationConfig) -> list[tuple[str, Any]]:
         f" priority {m.priority_id or 'default'}, type {m.tickettype_id or 'default'}"
         for i, m in enumerate(config.priority_matrix)
     )
+    mode = "dry run (reads Halo, writes nothing)" if config.mode == "dry_run" else "live"
     return [
+        ("Mode", mode),
         ("Priority matrix", matrix or "— (the defaults)"),
         ("Close policy", config.close_policy.replace("_", " ")),
         ("Reopen window", _seconds(config.reopen_window_seconds)),

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from pydantic import ValidationError
 
 from streamproc.contracts import IntegrationConfig
-from streamproc.core.status import apply_config, empty_status
+from streamproc.core.status import (
+    apply_config,
+    dry_run_sentence,
+    dry_run_summary,
+    empty_status,
+)
 from streamproc.halopsa import (
     HaloAuthError,
     HaloError,
@@ -95,8 +100,11 @@ def build_config(
     )
 
 
-def normalize_status(raw: Any, config: IntegrationConfig | None = None) -> dict[str, Any]:
-    """The status in the ``core.status`` shape (missing keys filled, unknown keys dropped)."""
+def normalize_status(
+    raw: Any, config: IntegrationConfig | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The status in the ``core.status`` shape (missing keys filled, unknown keys dropped), the
+    dry-run hours summed as ``dry_run`` (the last 24 h up to ``now``; None when nothing)."""
     data = load_json_value(raw)
     status = empty_status()
     if isinstance(data, dict):
@@ -112,6 +120,9 @@ def normalize_status(raw: Any, config: IntegrationConfig | None = None) -> dict[
     if isinstance(status.get("last_error"), dict):
         reason = status["last_error"].get("reason")
         status["last_error"] = {**status["last_error"], "action": ACTIONS.get(str(reason))}
+    hours = status.pop("dry_run_hours", None)
+    summary = dry_run_summary({"dry_run_hours": hours}, now or datetime.now(UTC))
+    status["dry_run"] = summary and {**summary, "sentence": dry_run_sentence(summary)}
     return status
 
 

@@ -31,6 +31,7 @@ from pydantic import (
     field_validator,
 )
 
+from streamproc.contracts.modes import OperatingSettings
 from streamproc.contracts.policies import TicketPolicies
 from streamproc.web.addresses import (
     AddressPolicy,
@@ -132,7 +133,7 @@ async def check_resolved(
             raise validation_failed([{"field": "base_url", "message": problem}])
 
 
-class IntegrationBody(TicketPolicies):
+class IntegrationBody(TicketPolicies, OperatingSettings):
     """Body of PUT and POST …/integrations/halopsa[/test]. Unknown fields are ignored.
 
     ``client_secret`` may be omitted (or sent as ``********``) to keep the stored secret.

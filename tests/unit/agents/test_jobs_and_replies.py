@@ -16,7 +16,8 @@ from faust.types import TP
 from streamproc.agents.dispatch import CompanyDispatcher
 from streamproc.agents.handover import Handover
 from streamproc.agents.pipeline import Pipeline
-from streamproc.core import TicketClosedByUs, TicketCreated, state_key
+from streamproc.contracts.outputs import Would
+from streamproc.core import TicketClosedByUs, TicketCreated, TicketPreviewed, state_key
 from streamproc.core.jobs import HaloJob, HaloReply
 from streamproc.metrics import Metrics
 from tests.e2e.conftest import halo_config
@@ -242,3 +243,45 @@ async def test_a_handed_over_reply_that_sends_a_job_leaves_its_record_waiting_in
     assert raise_a.acked
     outcomes = [r["outcome"] for r in outbox.on("halopsa.ticket-results")]
     assert outcomes == ["created", "closed"]
+
+
+async def test_dry_run_previews_travel_both_ways_and_write_nothing() -> None:
+    """A dry-run raise sends a PreviewTicket job; its answer comes back handed over in-process
+    or through the replies topic, and either way makes a skipped/dry_run result, no command."""
+    p, outbox = pipeline()
+    dry = CONFIG.model_copy(update={"mode": "dry_run"})
+    p.batched.stores.configs.data[(0, b"acme")] = dry.model_dump(mode="json")
+    dispatcher = CompanyDispatcher(batch_scope=p.batched.batch)
+    handover, taken = handed_over(p, dispatcher)
+    raise_a = Record("watchman.alerts", 1, alert_event("acme", "a1", minute=0))
+    await feed(dispatcher, p, raise_a)
+    handover.take_job = lambda job: False  # the instance moved: b1's job goes through Kafka
+    raise_b = Record("watchman.alerts", 2, alert_event("acme", "b1", minute=0, serial="SN-B"))
+    await feed(dispatcher, p, raise_b)
+    (job_b,) = outbox.on("halopsa.instance-jobs")
+    assert [j.action.kind for j in taken] == ["preview_ticket"]
+    assert job_b["action"]["kind"] == "preview_ticket"
+    assert not raise_a.acked
+    assert not raise_b.acked
+
+    would = Would(action="create", client_id=13, site_id=24, routed_by="default_client")
+    local = TicketPreviewed(event_id=taken[0].action.event_id, would=would)
+    answer = HaloReply(
+        job_id=taken[0].job_id, company_id="acme", subject=taken[0].subject, outcome=local, at=T
+    )
+    assert handover.offer_reply(answer)
+    await asyncio.wait_for(_drained(dispatcher), 5)
+    remote = TicketPreviewed(event_id=job_b["action"]["event_id"], would=would)
+    await feed(dispatcher, p, Record("halopsa.instance-replies", 3, reply(job_b, remote)))
+
+    results = outbox.on("halopsa.ticket-results")
+    assert [(r["alert_id"], r["reason"], r["would"]["action"]) for r in results] == [
+        ("a1", "dry_run", "create"),
+        ("b1", "dry_run", "create"),
+    ]
+    assert raise_a.acked
+    assert raise_b.acked
+    assert outbox.on("watchman.alert-commands") == []
+    state = p.batched.stores.alert_state.value(state_key("acme", "a1").encode())
+    assert (state["status"], state["halo_ticket_id"]) == ("idle", None)
+    assert state["dry_run_at"] is not None

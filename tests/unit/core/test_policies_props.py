@@ -202,8 +202,8 @@ class Shell:
             return
         number = self.state.halo_ticket_id
         ticket = self.halo.tickets[number]
-        if what in ("note", "time", "assign"):
-            ticket.worked_on = True
+        if what in ("note", "time") or (what == "assign" and ticket.agent != 5):
+            ticket.worked_on = True  # assigning the agent it already has changes nothing
         if what == "note":
             self.halo.act(number, "on it", who="tech")
         elif what == "time":
