@@ -35,6 +35,7 @@ def empty_status() -> Status:
         "events_consumed": 0,
         "halo_backlog": None,
         "dry_run_hours": {},
+        "self_test": None,  # the latest self-test's report (core/selftest.py)
     }
 
 

@@ -149,6 +149,14 @@ class HaloClient(HaloClientBase):
 
         return await self.cache.lookup(creds.tenant_key, "user", email, fetch, caller=creds.app_key)
 
+    async def get_client(self, creds: HaloCredentials, client_id: int) -> dict[str, Any]:
+        """One client (``GET /api/Client/{id}``); HaloNotFoundError if it does not exist."""
+        return await self._object(creds, f"/api/Client/{int(client_id)}")
+
+    async def get_site(self, creds: HaloCredentials, site_id: int) -> dict[str, Any]:
+        """One site (``GET /api/Site/{id}``); HaloNotFoundError if it does not exist."""
+        return await self._object(creds, f"/api/Site/{int(site_id)}")
+
     # Tickets
 
     async def get_ticket(self, creds: HaloCredentials, ticket_id: int) -> Ticket:
