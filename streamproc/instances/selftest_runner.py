@@ -48,9 +48,11 @@ class SelfTestRun:
         self.halo, self.creds, self.config = halo, creds, config
         self.ticket_type = None
         self.ticket_id: int | None = None
+        self.test_id = ""
 
     async def run(self, action: RunSelfTest) -> SelfTestReport:
         done: dict[str, SelfTestStep] = {}
+        self.test_id = action.event_id
         for name in plan(self.config, action.write):
             because = blocked_by(name, done)
             if because is not None:
@@ -139,6 +141,7 @@ class SelfTestRun:
             site_id=config.default_site_id,
             tickettype_id=config.default_tickettype_id,
             priority_id=config.default_priority_id,
+            supplier_reference=f"streamproc-self-test-{self.test_id}",  # findable by the run
         )
         created = await self.halo.create_ticket(self.creds, ticket)
         self.ticket_id = created.id
