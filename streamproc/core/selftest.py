@@ -11,12 +11,12 @@ company's status (``status.self_test``) where the web view reads it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from streamproc.contracts import IntegrationConfig
-from streamproc.contracts._base import Id, Text, Timestamp
+from streamproc.contracts._base import Id, Text, Timestamp, Word
 from streamproc.core.status import empty_status
 
 TEST_SUMMARY = "[streamproc] self-test — safe to ignore"
@@ -32,7 +32,10 @@ StepName = Literal[
     "create_ticket",
     "read_back",
     "close_ticket",
+    "close_status",
+    "serial_field",
 ]
+Purpose = Literal["self_test", "check"]  # check: drift detection, the configured ids only
 
 # A step runs only when each of its prerequisites that is in the plan passed.
 NEEDS: dict[str, tuple[str, ...]] = {
@@ -46,6 +49,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "create_ticket": ("token", "ticket_type", "priority", "default_client", "default_site"),
     "read_back": ("create_ticket",),
     "close_ticket": ("create_ticket",),
+    "close_status": ("token",),
+    "serial_field": ("token",),
 }
 
 
@@ -61,6 +66,7 @@ class RunSelfTest(_Data):
     company_id: Id
     event_id: Id = Field(description="The test's id.")
     write: bool = False
+    purpose: Purpose = "self_test"
 
 
 class SelfTestStep(_Data):
@@ -69,6 +75,7 @@ class SelfTestStep(_Data):
     ms: int = Field(ge=0, description="Time the step took (0 when skipped).")
     detail: Text
     fix: Text | None = Field(default=None, description="What to do, for a failed step.")
+    reason: Word | None = Field(default=None, description="Why a step failed (Halo's reason).")
     skipped: bool = False
 
 
@@ -79,12 +86,24 @@ class SelfTestReport(_Data):
     event_id: Id = Field(description="The test's id.")
     ok: bool
     write: bool
+    purpose: Purpose = "self_test"
     steps: tuple[SelfTestStep, ...]
     at: Timestamp
 
 
-def plan(config: IntegrationConfig, write: bool) -> tuple[str, ...]:
-    """The steps for ``config``: the lookups the pipeline makes with it, then the test ticket."""
+def plan(config: IntegrationConfig, write: bool, purpose: Purpose = "self_test") -> tuple[str, ...]:
+    """The steps for ``config``: the lookups the pipeline makes with it, then the test ticket;
+    for a drift ``check``: every id and name the config names, and nothing else."""
+    if purpose == "check":
+        named = [
+            ("ticket_type", config.default_tickettype_id is not None),
+            ("priority", bool(priority_ids(config))),
+            ("default_client", config.default_client_id is not None),
+            ("default_site", config.default_site_id is not None),
+            ("close_status", True),
+            ("serial_field", True),
+        ]
+        return ("token", *(name for name, wanted in named if wanted))
     steps = ["token", "asset_search"]
     if config.use_reference_email:
         steps.append("user_lookup")
@@ -133,12 +152,25 @@ def failed(
     """A failed step, with the fix for its ``reason`` (a Halo error's reason, or ``missing``:
     the configured id does not exist in Halo; ``available``: what does)."""
     fix = fix_for(name, reason, config, available, missing)
-    return SelfTestStep(name=name, ok=False, ms=ms, detail=detail, fix=fix)  # type: ignore[arg-type]
+    return SelfTestStep(name=name, ok=False, ms=ms, detail=detail, fix=fix, reason=reason)  # type: ignore[arg-type]
 
 
-def report(test_id: str, write: bool, steps: Sequence[SelfTestStep], at: object) -> SelfTestReport:
+def report(
+    test_id: str,
+    write: bool,
+    steps: Sequence[SelfTestStep],
+    at: object,
+    purpose: Purpose = "self_test",
+) -> SelfTestReport:
     ok = all(s.ok for s in steps)
-    return SelfTestReport(event_id=test_id, ok=ok, write=write, steps=tuple(steps), at=at)  # type: ignore[arg-type]
+    return SelfTestReport(
+        event_id=test_id,
+        ok=ok,
+        write=write,
+        purpose=purpose,
+        steps=tuple(steps),
+        at=at,  # type: ignore[arg-type]
+    )
 
 
 _ANY_REASON = {
@@ -188,6 +220,17 @@ def fix_for(
                 f"closing with status {config.close_status_id} failed: set close_status_id to"
                 " a closed status that exists in Halo, and close the test ticket by hand"
             )
+    if name == "close_status" and reason == "missing":
+        return (
+            f"status {config.close_status_id} does not exist in Halo: set close_status_id to a"
+            f" closed status{pick}"
+        )
+    if name == "serial_field" and reason == "missing":
+        return (
+            f"no asset in Halo has a field named {config.serial_field_name!r}: set"
+            f" serial_field_name to the asset field that holds the serial number"
+            f"{f' (fields seen: {available})' if available else ''}"
+        )
     if name == "default_site" and reason == "wrong_client":
         return (
             f"site {config.default_site_id} belongs to another client: choose a site of client"
@@ -214,7 +257,36 @@ def fix_for(
     return "check the integration settings and Halo's API application, then run the test again"
 
 
-def with_report(status: Mapping[str, object] | None, report: SelfTestReport) -> dict[str, object]:
-    """The company's status keeping ``report`` as its latest self-test (the web view waits for
-    it there)."""
-    return {**(status or empty_status()), "self_test": report.model_dump(mode="json")}
+DRIFT = "config_drift"  # the last_error reason of a failed drift check
+TRANSIENT = frozenset({"rate_limited", "halo_unavailable"})  # no verdict on the config
+
+
+def with_report(status: Mapping[str, Any] | None, report: SelfTestReport) -> dict[str, Any]:
+    """The company's status keeping ``report`` as its latest self-test or drift check (the web
+    view waits for it there).
+
+    A drift check that found a configured id missing in Halo puts the integration in ``error``,
+    the fixes as its last error, before tickets fail; one that passes ends an error it raised.
+    A check that could not reach Halo says nothing about the config.
+    """
+    new: dict[str, Any] = {**(status or empty_status())}
+    if report.purpose == "self_test":
+        new["self_test"] = report.model_dump(mode="json")
+        return new
+    new["drift_check"] = report.model_dump(mode="json")
+    broken = [s for s in report.steps if s.fix and s.ok is False]
+    if any(s.reason in TRANSIENT for s in broken):
+        return new
+    last = new.get("last_error") if isinstance(new.get("last_error"), dict) else None
+    if broken:
+        new["state"] = "error"
+        new["last_error"] = {
+            "reason": DRIFT,
+            "message": "Halo no longer matches the configuration: "
+            + "; ".join(s.fix or "" for s in broken),
+            "at": report.at.isoformat(),
+            "event_id": report.event_id,
+        }
+    elif last is not None and last.get("reason") == DRIFT and new.get("state") == "error":
+        new["state"] = "active"
+    return new

@@ -36,6 +36,7 @@ def empty_status() -> Status:
         "halo_backlog": None,
         "dry_run_hours": {},
         "self_test": None,  # the latest self-test's report (core/selftest.py)
+        "drift_check": None,  # the latest drift check's report (core/selftest.py)
     }
 
 

@@ -53,7 +53,7 @@ class SelfTestRun:
     async def run(self, action: RunSelfTest) -> SelfTestReport:
         done: dict[str, SelfTestStep] = {}
         self.test_id = action.event_id
-        for name in plan(self.config, action.write):
+        for name in plan(self.config, action.write, action.purpose):
             because = blocked_by(name, done)
             if because is not None:
                 done[name] = skipped(name, because)
@@ -72,7 +72,8 @@ class SelfTestRun:
                 done[name] = failed(name, _ms(start), exc.reason, str(exc), self.config)
             else:
                 done[name] = passed(name, _ms(start), detail)
-        return report(action.event_id, action.write, list(done.values()), datetime.now(UTC))
+        at = datetime.now(UTC)
+        return report(action.event_id, action.write, list(done.values()), at, action.purpose)
 
     async def _token(self) -> str:
         self.halo.tokens.forget(self.creds)  # a fresh token: the credentials as saved now
@@ -165,6 +166,25 @@ class SelfTestRun:
             raise _Failed("missing", detail)
         return f"closed test ticket {self.ticket_id} with status {status}"
 
+    async def _close_status(self) -> str:
+        wanted = self.config.close_status_id
+        statuses = await self.halo.list_statuses(self.creds)
+        found = next((st for st in statuses if st.id == wanted), None)
+        if found is None:
+            have = ", ".join(f"{st.id} {st.name}" for st in statuses) or "none"
+            raise _Failed("missing", f"Halo has no status {wanted}", available=have)
+        return f"status {wanted} is {found.name!r}"
+
+    async def _serial_field(self) -> str:
+        wanted = self.config.serial_field_name
+        names = await self.halo.asset_field_names(self.creds)
+        if not names:
+            return "no asset carries fields yet: nothing to compare"
+        if wanted.strip().casefold() not in {n.strip().casefold() for n in names}:
+            seen = ", ".join(repr(n) for n in sorted(names))
+            raise _Failed("missing", f"no asset has a field {wanted!r}", available=seen)
+        return f"assets carry the field {wanted!r}"
+
 
 async def run_self_test(
     halo: HaloClient, creds: Callable[[], HaloCredentials], action: RunSelfTest,
@@ -175,8 +195,9 @@ async def run_self_test(
         credentials = creds()
     except SecretUnreadableError as exc:
         step = failed("token", 0, "secret_unreadable", str(exc), config)
-        steps = [step, *(skipped(n, "token") for n in plan(config, action.write)[1:])]
-        return report(action.event_id, action.write, steps, datetime.now(UTC))
+        rest = plan(config, action.write, action.purpose)[1:]
+        steps = [step, *(skipped(n, "token") for n in rest)]
+        return report(action.event_id, action.write, steps, datetime.now(UTC), action.purpose)
     return await SelfTestRun(halo, credentials, config).run(action)
 
 

@@ -1,4 +1,4 @@
-"""``POST …/integrations/halopsa/self-test`` (admin; SPEC §8).
+"""``POST …/integrations/halopsa/self-test`` and ``POST …/check`` (drift) (admin; SPEC §8).
 
 The view never calls Halo: it sends a ``RunSelfTest`` job to the owner of the company's Halo
 instance (the jobs topic, keyed by the instance, like the pipeline's work: within the
@@ -9,6 +9,10 @@ forwarded here), so the view waits for the report with the test's id to appear t
 Body (optional): ``{"write": true|false}``: create, read back and close a test ticket under the
 default client. Default: true in live mode, false in dry run (a dry run writes nothing to Halo
 unless asked to).
+
+``…/check`` (no body) re-checks the ids and names the config holds (ticket type, priorities,
+default client and site, close status, serial field); its report is ``status.drift_check``, and a
+missing one puts the status in ``error`` with what to do (``core.selftest.with_report``).
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ def report_json(report: dict[str, Any]) -> dict[str, Any]:
         "test_id": report.get("event_id"),
         "ok": report.get("ok"),
         "write": report.get("write"),
+        "purpose": report.get("purpose", "self_test"),
         "steps": steps,
         "at": report.get("at"),
     }
@@ -78,10 +83,37 @@ def register(app: faust.App, base: str, runtime: Runtime, *, admit: Admit, store
     jobs = runtime.topic(HALO_JOBS).get_topic_name()
     statuses = runtime.topology.company_status
 
-    def latest(company_id: str) -> dict[str, Any] | None:
+    def latest(company_id: str, field: str) -> dict[str, Any] | None:
         status = load_json_value(statuses.get(company_id.encode()))
-        report = status.get("self_test") if isinstance(status, dict) else None
+        report = status.get(field) if isinstance(status, dict) else None
         return report if isinstance(report, dict) else None
+
+    async def run(view: View, config: IntegrationConfig, action: RunSelfTest) -> Response:
+        """Send ``action`` to the instance owner; answer with its report once the lane has it."""
+        company_id = config.company_id
+        job = HaloJob(
+            job_id=job_id(action),
+            company_id=company_id,
+            config=config,
+            action=action,
+            at=datetime.now(UTC),
+        )
+        await runtime.outbox.append(jobs, config.instance.encode(), job.model_dump_json().encode())
+        log.info("%s %s of company %r sent", action.purpose, action.event_id, company_id)
+        field = "self_test" if action.purpose == "self_test" else "drift_check"
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            report = latest(company_id, field)
+            if report is not None and report.get("event_id") == action.event_id:
+                return view.json(report_json(report))
+            await asyncio.sleep(0.1)
+        message = (
+            f"no answer from the owner of the Halo instance within {WAIT:g} s (its queue may"
+            " be long: see status.halo_backlog); the report will be in the status"
+            f" (GET …/integrations/halopsa, status.{field})"
+        )
+        body = {"error": "self_test_timeout", "message": message, "test_id": action.event_id}
+        return view.json(body, status=504)
 
     @app.page(base + "/self-test")
     class SelfTest(View):
@@ -96,27 +128,19 @@ def register(app: faust.App, base: str, runtime: Runtime, *, admit: Admit, store
                 return self.json(NOT_CONFIGURED, status=404)
             write = wants_write(raw, config)
             action = RunSelfTest(company_id=company_id, event_id=uuid.uuid4().hex, write=write)
-            job = HaloJob(
-                job_id=job_id(action),
-                company_id=company_id,
-                config=config,
-                action=action,
-                at=datetime.now(UTC),
-            )
-            await runtime.outbox.append(
-                jobs, config.instance.encode(), job.model_dump_json().encode()
-            )
-            log.info("self-test %s of company %r sent", action.event_id, company_id)
-            deadline = time.monotonic() + WAIT
-            while time.monotonic() < deadline:
-                report = latest(company_id)
-                if report is not None and report.get("event_id") == action.event_id:
-                    return self.json(report_json(report))
-                await asyncio.sleep(0.1)
-            message = (
-                f"no answer from the owner of the Halo instance within {WAIT:g} s (its queue may"
-                " be long: see status.halo_backlog); the report will be in the status"
-                " (GET …/integrations/halopsa, status.self_test)"
-            )
-            body = {"error": "self_test_timeout", "message": message, "test_id": action.event_id}
-            return self.json(body, status=504)
+            return await run(self, config, action)
+
+    @app.page(base + "/check")
+    class DriftCheck(View):
+        @guarded
+        async def post(self, request: Request, company_id: str) -> Response:
+            raw = await read_body(request)
+            routed = await admit(self, request, company_id, raw)
+            if routed is not None:
+                return routed
+            config = stored(company_id)
+            if config is None:
+                return self.json(NOT_CONFIGURED, status=404)
+            test_id = uuid.uuid4().hex
+            action = RunSelfTest(company_id=company_id, event_id=test_id, purpose="check")
+            return await run(self, config, action)

@@ -100,3 +100,37 @@ def test_self_test_good_config_wrong_secret_and_missing_priority(
 
 def _encrypted(secret: str) -> str:
     return Fernet(SECRET_KEY).encrypt(secret.encode()).decode()
+
+
+def test_drift_check_puts_the_status_in_error_with_what_to_do(
+    make_worker, kafka_bootstrap: str, halo_url: str
+) -> None:
+    worker = make_worker("w1").start()
+    stack = Stack(kafka_bootstrap, worker.topic_prefix, halo_url)
+    assert call("PUT", api(worker, "dr"), body(halo_url)).status == 200
+    reply = call("POST", api(worker, "dr", "/check"))
+    assert reply.status == 200, reply.text
+    assert reply.body["ok"] is True
+    assert reply.body["purpose"] == "check"
+    assert call("GET", api(worker, "dr")).body["status"]["state"] == "active"
+
+    # The close status was deleted in Halo (here: the config names one Halo never had).
+    publish_config(
+        kafka_bootstrap, worker.topic_prefix, halo_config("dr", halo_url, close_status_id=77)
+    )
+    wait_for(
+        lambda: call("GET", api(worker, "dr")).body["config"]["close_status_id"] == 77,
+        60,
+        "close status 77 saved",
+        worker,
+    )
+    reply = call("POST", api(worker, "dr", "/check"))
+    assert reply.status == 200, reply.text
+    assert reply.body["ok"] is False
+    status = call("GET", api(worker, "dr")).body["status"]
+    assert status["state"] == "error"
+    assert status["last_error"]["reason"] == "config_drift"
+    assert "status 77 does not exist in Halo" in status["last_error"]["message"]
+    assert status["drift_check"]["event_id"] == reply.body["test_id"]
+    methods = {e["method"] for e in stack.journal() if "/api/" in e["path"].lower()}
+    assert methods == {"GET"}  # a check writes nothing

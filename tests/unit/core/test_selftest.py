@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from streamproc.core.jobs import HaloJob, HaloReply, job_id
 from streamproc.core.selftest import (
     RunSelfTest,
@@ -119,3 +121,43 @@ def test_job_and_report_travel_as_job_and_reply_and_land_in_the_status() -> None
     assert status["events_consumed"] == 5
     assert status["self_test"]["event_id"] == "t1"
     assert status["self_test"]["ok"] is True
+
+
+def test_a_drift_check_checks_the_configured_ids_and_names_only() -> None:
+    config = a_config(default_tickettype_id=1, default_site_id=None, use_reference_email=True)
+    assert plan(config, write=True, purpose="check") == (
+        "token",
+        "ticket_type",
+        "default_client",
+        "close_status",
+        "serial_field",
+    )
+
+
+def _check(*steps: Any) -> Any:
+    return report("c1", False, list(steps), T0, purpose="check")
+
+
+def test_a_drift_check_that_finds_an_id_missing_puts_the_status_in_error() -> None:
+    config = a_config(close_status_id=77)
+    gone = failed("close_status", 4, "missing", "no status 77", config, available="9 Closed")
+    status = with_report(empty_status(), _check(passed("token", 3, "ok"), gone))
+    assert status["state"] == "error"
+    assert status["last_error"]["reason"] == "config_drift"
+    assert "status 77 does not exist in Halo" in status["last_error"]["message"]
+    assert "9 Closed" in status["last_error"]["message"]
+    assert status["drift_check"]["event_id"] == "c1"
+    assert status["self_test"] is None
+    # fixed in Halo (or in the config): the next check ends the error it raised
+    fine = with_report(status, _check(passed("token", 3, "ok"), passed("close_status", 2, "ok")))
+    assert fine["state"] == "active"
+
+
+def test_a_drift_check_says_nothing_when_halo_is_unreachable_or_the_error_is_not_its_own() -> None:
+    config = a_config()
+    down = failed("token", 4, "halo_unavailable", "503", config)
+    assert with_report(empty_status(), _check(down))["state"] == "active"
+    other = {**empty_status(), "state": "error", "last_error": {"reason": "no_client"}}
+    after = with_report(other, _check(passed("token", 3, "ok")))
+    assert after["state"] == "error"
+    assert after["last_error"] == {"reason": "no_client"}

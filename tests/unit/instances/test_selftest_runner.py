@@ -126,3 +126,26 @@ async def test_halo_failing_the_create_is_reported_with_its_timing_and_a_fix(
     assert steps["create_ticket"].ms >= 0
     assert "run the self-test again" in (steps["create_ticket"].fix or "")
     assert steps["read_back"].skipped
+
+
+async def _check(halo: HaloClient, url: str, **kw: Any) -> Any:
+    creds = HaloCredentials(url, s.DEMO_CLIENT_ID, s.DEMO_CLIENT_SECRET)
+    action = RunSelfTest(company_id="acme", event_id="c1", purpose="check")
+    return await SelfTestRun(halo, creds, _config(url, **kw)).run(action)
+
+
+async def test_a_drift_check_reads_only_and_finds_a_renamed_field_and_a_missing_status(
+    sandbox: Any, halo: HaloClient
+) -> None:
+    url, session = sandbox
+    good = await _check(halo, url)
+    assert good.ok, good
+    assert {"close_status", "serial_field"} <= set(_steps(good))
+    bad = await _check(halo, url, close_status_id=77, serial_field_name="Serial No")
+    steps = _steps(bad)
+    assert steps["close_status"].fix.startswith("status 77 does not exist in Halo")
+    assert "'Serial Number'" in steps["serial_field"].fix  # the field the assets do have
+    assert steps["priority"].ok
+    async with session.get(f"{url}/_sandbox/journal") as r:
+        methods = {e["method"] for e in (await r.json())["entries"] if "/api/" in e["path"]}
+    assert methods == {"GET"}
