@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from streamproc.contracts import IntegrationConfig
     from streamproc.halopsa import HaloClient
 
-TEST_SERIAL = "streamproc-self-test"  # a serial no asset has: the search itself is tested
-TEST_EMAIL = "streamproc-self-test@example.invalid"
+# A serial and an address nothing has, new per run so that the lookup caches cannot answer:
+# the searches themselves are tested.
+TEST_SERIAL = "streamproc-self-test-{}"
+TEST_EMAIL = "streamproc-self-test-{}@example.invalid"
 
 
 class _Failed(Exception):
@@ -82,11 +84,11 @@ class SelfTestRun:
 
     async def _asset_search(self) -> str:
         field = self.config.serial_field_name
-        await self.halo.find_asset_by_serial(self.creds, TEST_SERIAL, field)
+        await self.halo.find_asset_by_serial(self.creds, TEST_SERIAL.format(self.test_id), field)
         return f"searched assets by the field {field!r}"
 
     async def _user_lookup(self) -> str:
-        await self.halo.find_user_by_email(self.creds, TEST_EMAIL)
+        await self.halo.find_user_by_email(self.creds, TEST_EMAIL.format(self.test_id))
         return "searched users by email address (reference email)"
 
     async def _ticket_type(self) -> str:

@@ -149,3 +149,17 @@ async def test_a_drift_check_reads_only_and_finds_a_renamed_field_and_a_missing_
     async with session.get(f"{url}/_sandbox/journal") as r:
         methods = {e["method"] for e in (await r.json())["entries"] if "/api/" in e["path"]}
     assert methods == {"GET"}
+
+
+async def test_each_run_searches_halo_again_no_cache_answers_for_it(
+    sandbox: Any, halo: HaloClient
+) -> None:
+    url, session = sandbox
+    creds = HaloCredentials(url, s.DEMO_CLIENT_ID, s.DEMO_CLIENT_SECRET)
+    for test_id in ("r1", "r2"):
+        action = RunSelfTest(company_id="acme", event_id=test_id)
+        assert (await SelfTestRun(halo, creds, _config(url)).run(action)).ok
+    async with session.get(f"{url}/_sandbox/journal") as r:
+        paths = [e["path"].lower() for e in (await r.json())["entries"]]
+    assert paths.count("/api/asset") == 2
+    assert paths.count("/api/users") == 2
