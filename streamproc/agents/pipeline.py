@@ -43,6 +43,7 @@ from streamproc.core.manual import warning_key
 from streamproc.core.outputs import activity as activity_action
 from streamproc.core.outputs import linked
 from streamproc.core.previews import PreviewWarningTicket
+from streamproc.core.selftest import SelfTestReport, with_report
 from streamproc.core.status import apply_backlog, apply_config
 
 if TYPE_CHECKING:
@@ -234,6 +235,10 @@ class Pipeline:
         if reply.backlog is not None:
             key = company.encode()
             self.batched.put_status(key, apply_backlog(self.batched.status(key), reply.backlog))
+        if isinstance(reply.outcome, SelfTestReport):
+            key = company.encode()
+            self.batched.put_status(key, with_report(self.batched.status(key), reply.outcome))
+            return
         if reply.outcome is None or reply.subject is None:
             return
         await self._answer(reply.subject.encode(), reply, config)

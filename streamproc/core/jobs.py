@@ -41,6 +41,7 @@ from streamproc.core.previews import (
     PreviewWarningTicket,
     TicketPreviewed,
 )
+from streamproc.core.selftest import RunSelfTest, SelfTestReport
 
 
 class _Data(BaseModel):
@@ -78,6 +79,7 @@ JobAction = Annotated[
     | OpenWarningTicket
     | PreviewTicket
     | PreviewWarningTicket
+    | RunSelfTest
     | ObserveTicket
     | WatchTickets,
     Field(discriminator="kind"),
@@ -96,7 +98,8 @@ ReplyOutcome = Annotated[
     | WarningTicketCreated
     | WarningTicketFailed
     | TicketPreviewed
-    | PreviewFailed,
+    | PreviewFailed
+    | SelfTestReport,
     Field(discriminator="kind"),
 ]
 

@@ -35,6 +35,8 @@ def empty_status() -> Status:
         "events_consumed": 0,
         "halo_backlog": None,
         "dry_run_hours": {},
+        "self_test": None,  # the latest self-test's report (core/selftest.py)
+        "drift_check": None,  # the latest drift check's report (core/selftest.py)
     }
 
 

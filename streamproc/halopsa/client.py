@@ -149,6 +149,23 @@ class HaloClient(HaloClientBase):
 
         return await self.cache.lookup(creds.tenant_key, "user", email, fetch, caller=creds.app_key)
 
+    async def asset_field_names(self, creds: HaloCredentials, sample: int = 20) -> set[str]:
+        """The field names a sample of assets carries (fields listed, or fetched one by one)."""
+        params = {"includeassetfields": "true", "page_size": str(sample), **PAGE}
+        rows = [
+            Asset.parse(r) for r in await self._rows(creds, "/api/Asset", f.ASSETS_LIST, params)
+        ]
+        full = await self._full_assets(creds, [a for a in rows if a.fields is None])
+        return {name for a in rows for name, _ in (full.get(a.id, a).fields or ())}
+
+    async def get_client(self, creds: HaloCredentials, client_id: int) -> dict[str, Any]:
+        """One client (``GET /api/Client/{id}``); HaloNotFoundError if it does not exist."""
+        return await self._object(creds, f"/api/Client/{int(client_id)}")
+
+    async def get_site(self, creds: HaloCredentials, site_id: int) -> dict[str, Any]:
+        """One site (``GET /api/Site/{id}``); HaloNotFoundError if it does not exist."""
+        return await self._object(creds, f"/api/Site/{int(site_id)}")
+
     # Tickets
 
     async def get_ticket(self, creds: HaloCredentials, ticket_id: int) -> Ticket:

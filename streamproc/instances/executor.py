@@ -55,6 +55,7 @@ from streamproc.core.policies import (
     ticket_class,
     touches,
 )
+from streamproc.core.selftest import RunSelfTest, SelfTestReport
 from streamproc.core.state import Baseline
 from streamproc.halopsa import (
     HaloAuthError,
@@ -66,6 +67,7 @@ from streamproc.halopsa import (
     Ticket,
     TicketState,
 )
+from streamproc.instances.selftest_runner import run_self_test
 from streamproc.secretbox import SecretUnreadableError
 
 if TYPE_CHECKING:
@@ -310,6 +312,12 @@ class HaloExecutor:
             reason, message, retriable, _ = _failure(exc)
             return TicketCloseFailed(**ids, reason=reason, message=message, retriable=retriable)
         return TicketClosedByUs(**ids)
+
+    async def self_test(self, action: RunSelfTest, config: IntegrationConfig) -> SelfTestReport:
+        """The self-test's steps against the company's Halo (SPEC §8)."""
+        return await run_self_test(
+            self.runtime.halo, lambda: self.credentials(config), action, config
+        )
 
     async def observe(
         self, config: IntegrationConfig, ticket_id: int, event_id: str

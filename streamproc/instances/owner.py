@@ -45,6 +45,7 @@ from streamproc.core import (
     state_key,
 )
 from streamproc.core.jobs import Backlog, HaloJob, HaloReply, Notice, ObserveTicket, WatchTickets
+from streamproc.core.selftest import RunSelfTest
 from streamproc.instances.executor import HaloExecutor
 from streamproc.secretbox import SecretUnreadableError
 from streamproc.topology import HALO_JOBS, HALO_REPLIES
@@ -318,6 +319,8 @@ class InstanceOwner:
                 return await executor.add_occurrence_note(action, config)
             if isinstance(action, PreviewTicket | PreviewWarningTicket):
                 return await executor.preview(action, config)
+            if isinstance(action, RunSelfTest):
+                return await executor.self_test(action, config)
             if isinstance(action, ObserveTicket):
                 return await executor.observe(config, action.halo_ticket_id, action.event_id)
             return await executor.open_ticket(action, config)
