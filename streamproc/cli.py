@@ -1,4 +1,4 @@
-"""The `streamproc` command: worker, local Kafka, HaloPSA sandbox."""
+"""The `streamproc` command: worker, local Kafka, HaloPSA sandbox, sending an alert by hand."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from streamproc import __version__
 from streamproc.devstack import dev
 from streamproc.halo_sandbox.cli import halo_sandbox
 from streamproc.kafka.cli import kafka
+from streamproc.send_alert import send_alert
 from streamproc.topics_cli import topics
 
 
@@ -36,3 +37,4 @@ main.add_command(kafka)
 main.add_command(topics)
 main.add_command(dev)
 main.add_command(halo_sandbox, name="halo-sandbox")
+main.add_command(send_alert)

@@ -35,7 +35,9 @@ OUTPUTS = (
 )
 
 
-def _alert(alert_id: str, event_type: str, **overrides: Any) -> dict[str, Any]:
+def _alert(
+    alert_id: str, event_type: str, *, company: str = COMPANY, **overrides: Any
+) -> dict[str, Any]:
     computer = {
         "watchman_id": "wm-1001",
         "name": "Alice's MacBook Pro",
@@ -58,7 +60,7 @@ def _alert(alert_id: str, event_type: str, **overrides: Any) -> dict[str, Any]:
         "event_id": f"demo-{uuid.uuid4().hex[:10]}",
         "event_type": event_type,
         "occurred_at": datetime.now(UTC).isoformat(),
-        "company_id": COMPANY,
+        "company_id": company,
         "alert": alert,
         "computer": computer,
     }
@@ -170,15 +172,87 @@ async def _demo(settings: Settings, sandbox_url: str) -> None:
         click.secho("\n--> a technician closes ticket for alert a-3 in Halo", fg="yellow")
         await _in_halo(sandbox_url, "Backup overdue", "close", {"note": "Fixed on site"})
         await _show(consumer, seconds=settings.sweep_interval + 3)
+        await _dry_run(producer, consumer, settings, sandbox_url)
     finally:
         await consumer.stop()
         await producer.stop()
+    await _self_test(settings)
+    await _next_steps(settings)
 
 
-async def _configure(producer: AIOKafkaProducer, settings: Settings, sandbox_url: str) -> None:
+async def _call(settings: Settings, method: str, path: str, body: Any = None) -> Any:
+    """The running worker's HTTP API (``/api/v1/companies/<path>``), as an administrator."""
+    import aiohttp
+
+    assert settings.admin_token is not None
+    url = f"http://127.0.0.1:{settings.web_port}/api/v1/companies/{path}"
+    headers = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
+    timeout = aiohttp.ClientTimeout(total=90)  # a self-test waits for its report
+    async with (
+        aiohttp.ClientSession(headers=headers, timeout=timeout) as http,
+        http.request(method, url, json=body) as resp,
+    ):
+        return await resp.json()
+
+
+async def _dry_run(
+    producer: AIOKafkaProducer, consumer: AIOKafkaConsumer, settings: Settings, sandbox_url: str
+) -> None:
+    """A second company in dry run: decided and read from Halo, nothing written (SPEC §8)."""
+    company = f"{COMPANY}-dry"
+    click.secho(f"\n--> company {company!r} in dry run: two alerts", fg="yellow")
+    await _configure(producer, settings, sandbox_url, company=company, mode="dry_run")
+    await asyncio.sleep(1.0)
+    for alert in (
+        _alert("d-1", "raised", company=company),
+        _alert("d-2", "raised", company=company, computer={"serial_number": "UNKNOWN2"}),
+    ):
+        await producer.send_and_wait(
+            settings.topic("watchman.alerts"), json.dumps(alert).encode(), key=company.encode()
+        )
+    await _show(consumer, seconds=3.0)
+    body = await _call(settings, "GET", f"{company}/integrations/halopsa")
+    summary = ((body.get("status") or {}).get("dry_run") or {}).get("sentence")
+    click.echo(f"    summary  {summary or '(none yet)'}")
+
+
+async def _self_test(settings: Settings) -> None:
+    """The integration's self-test against the sandbox (SPEC §8), as the page's button runs it."""
+    click.secho(f"\n--> self-test of {COMPANY!r} against its Halo", fg="yellow")
+    report = await _call(settings, "POST", f"{COMPANY}/integrations/halopsa/self-test", {})
+    for step in report.get("steps", []):
+        mark = "ok  " if step.get("ok") else ("skip" if step.get("skipped") else "FAIL")
+        click.echo(f"    {mark}     {step['name']:<15} {step.get('ms', 0):>5} ms  {step['detail']}")
+    if "steps" not in report:
+        click.echo(f"    self-test did not run: {report}")
+
+
+async def _next_steps(settings: Settings) -> None:
+    """Where to go from here: the integration page, and a command to send your own alert."""
+    body = {"scope": "edit", "ttl_seconds": 3600}
+    link = (await _call(settings, "POST", f"{COMPANY}/integrations/halopsa/links", body)).get("url")
+    if link and link.startswith("/"):
+        link = f"http://127.0.0.1:{settings.web_port}{link}"
+    click.secho("\nkeep playing:", fg="green")
+    click.echo(f"  the integration page (valid for an hour): {link}")
+    click.echo(
+        f"  send your own alert:  .venv/bin/streamproc send-alert --company {COMPANY}"
+        " --serial C02ABC123XYZ --name 'Battery failing'"
+    )
+
+
+async def _configure(
+    producer: AIOKafkaProducer,
+    settings: Settings,
+    sandbox_url: str,
+    *,
+    company: str = COMPANY,
+    mode: str = "live",
+) -> None:
     assert settings.secret_key is not None
     config = IntegrationConfig(
-        company_id=COMPANY,
+        company_id=company,
+        mode=mode,
         enabled=True,
         base_url=sandbox_url,
         client_id=DEMO_CLIENT_ID,
@@ -193,8 +267,8 @@ async def _configure(producer: AIOKafkaProducer, settings: Settings, sandbox_url
         updated_at=datetime.now(UTC),
     )
     topic = settings.topic("halopsa.integration-config")
-    await producer.send_and_wait(topic, encode(config), key=COMPANY.encode())
-    click.secho(f"configured company {COMPANY!r} against the sandbox at {sandbox_url}", fg="green")
+    await producer.send_and_wait(topic, encode(config), key=company.encode())
+    click.secho(f"configured company {company!r} against the sandbox at {sandbox_url}", fg="green")
 
 
 async def _show(consumer: AIOKafkaConsumer, seconds: float) -> None:
