@@ -16,7 +16,6 @@ partition, a full queue) goes through Kafka as before.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,7 @@ class LocalReply:
     """A reply as a lane record: the company's key and the held record's position (the lane
     handles it as the held record: ``Pipeline.on_local_reply``)."""
 
-    __slots__ = ("key", "offset", "partition", "reply", "timestamp", "topic", "tp")
+    __slots__ = ("key", "offset", "partition", "reply", "topic", "tp")
 
     local = True  # not a Kafka record: nothing to acknowledge
 
@@ -43,7 +42,6 @@ class LocalReply:
         self.topic: str = held.topic
         self.partition: int = held.partition
         self.offset: int = held.offset
-        self.timestamp = time.time()
 
     @property
     def value(self) -> bytes:
