@@ -142,12 +142,16 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
         return html(view, body, status if config else 404)
 
     async def applied(company_id: str, updated_at: datetime) -> None:
-        """Wait (briefly) until the config agent stored the config saved at ``updated_at``."""
+        """Wait (briefly) until the config agent stored the config saved at ``updated_at`` and
+        the status it computes from it (written with the lane's batch, a moment later)."""
+        key = company_id.encode()
         deadline = time.monotonic() + APPLIED_WAIT
         while time.monotonic() < deadline:
-            config = load_config(tables.configs.get(company_id.encode()))
+            config = load_config(tables.configs.get(key))
             if config is not None and config.updated_at >= updated_at:
-                return
+                state = normalize_status(tables.company_status.get(key), config)["state"]
+                if (state == "disabled") != config.enabled:
+                    return
             await asyncio.sleep(0.05)
 
     @app.page("/companies/{company_id}/integrations/halopsa")
