@@ -92,6 +92,11 @@ class Settings(KafkaConnection):
         description="Seconds the producer waits to batch records into one request (results,"
         " commands and changelogs of many companies share a request).",
     )
+    lane_catch_up_linger: Annotated[float, Field(ge=0, le=5)] = Field(
+        0.1,
+        description="Seconds a company lane waits to gather a larger batch while it is far behind"
+        " its partition's end (a backlog); 0 turns it off. A lane that keeps up never waits.",
+    )
     admin_token_previous: SecretStr | None = Field(
         None,
         description="The admin token being rotated out: accepted beside admin_token until"

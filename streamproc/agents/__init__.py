@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streamproc.agents.dispatch import CompanyDispatcher, Handler
+from streamproc.agents.dispatch import CatchUp, CompanyDispatcher, Handler
 from streamproc.agents.handover import Handover
 from streamproc.agents.intake import InputRecord, Intake
 from streamproc.agents.pipeline import Pipeline
@@ -28,7 +28,11 @@ def register_agents(app: faust.App, runtime: Runtime) -> Handover:
     """
     timers = HoldDownTimers(runtime)
     pipeline = Pipeline(runtime, timers)
-    dispatcher = CompanyDispatcher(batch_scope=pipeline.batched.batch)
+    dispatcher = CompanyDispatcher(
+        batch_scope=pipeline.batched.batch,
+        behind=lambda record: records_behind(app, record),
+        catch_up=CatchUp(runtime.settings.lane_catch_up_linger),
+    )
     handlers = {
         runtime.topic(name).get_topic_name(): _guarded(pipeline, getattr(pipeline, method))
         for name, method in INPUT_TOPICS.items()
@@ -69,6 +73,18 @@ def _guarded(pipeline: Pipeline, handler: Handler) -> Handler:
         await pipeline.guarded(record, handler)
 
     return guarded
+
+
+def records_behind(app: faust.App, record: InputRecord) -> int | None:
+    """How many records follow ``record`` in its partition, as of the consumer's last fetch
+    (None for a record handed over in-process, or a partition not fetched yet)."""
+    if getattr(record, "local", False):
+        return None
+    try:
+        highwater = app.consumer.highwater(record.tp)
+    except (AssertionError, KeyError, RuntimeError):  # not assigned (any more)
+        return None
+    return None if highwater is None else highwater - 1 - record.offset
 
 
 async def replay_uncommitted(app: faust.App, runtime: Runtime) -> None:

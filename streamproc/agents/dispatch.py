@@ -12,6 +12,13 @@ in order: it commits the first run of consecutive acked offsets even when an old
 right after the committed offset (or any record of a partition with no commit yet) is still
 in flight, and a crash then loses that record. :class:`InOrderAcks` hands faust each
 partition's acks in offset order.
+
+A lane batch costs about as much to end (deliveries awaited, state and status written, a
+changelog round trip) as its records cost to handle, and a lane that keeps up takes its records
+one at a time. When a lane's first record lies far behind its partition's end (a backlog after
+a restart, an outage or a burst), the lane lingers a moment before it takes its batch, so that
+its company's next records join it: catching up then costs less than half the CPU per record.
+A lane that keeps up never waits.
 """
 
 from __future__ import annotations
@@ -44,6 +51,21 @@ class Record(Protocol):
 
 Handler = Callable[[Any], Awaitable[None]]
 BatchScope = Callable[[], AbstractAsyncContextManager[object]]
+Behind = Callable[[Record], int | None]  # records after this one in its partition, if known
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """How a lane gathers a larger batch while it is behind its partition's end."""
+
+    linger: float = 0.1  # seconds a lane waits for more of its company's records
+    behind: int = 500  # ... when at least this many records follow its first in the partition
+
+    def wait(self, records_behind: int | None) -> float:
+        """Seconds to wait before taking a batch (pure)."""
+        if not self.linger or records_behind is None or records_behind < self.behind:
+            return 0.0
+        return self.linger
 
 
 @dataclass
@@ -107,11 +129,15 @@ class CompanyDispatcher:
         max_queued: int = 10_000,
         max_batch: int = 200,
         batch_scope: BatchScope | None = None,
+        behind: Behind | None = None,
+        catch_up: CatchUp | None = None,
     ) -> None:
         self.max_queued_per_company = max_queued_per_company
         self.max_queued = max_queued
         self.max_batch = max_batch
         self.batch_scope = batch_scope or contextlib.nullcontext
+        self.behind = behind
+        self.catch_up = catch_up or CatchUp()
         self._lanes: dict[bytes, _Lane] = {}
         self._progress = asyncio.Event()  # set when records finished or lanes were dropped
         self.acks = InOrderAcks()
@@ -159,6 +185,14 @@ class CompanyDispatcher:
         """Handle the company's records in order, in batches of what is queued (see batch.py)."""
         while True:
             batch = [await lane.queue.get()]
+            if (
+                self.behind is not None
+                and lane.queue.qsize() < self.max_batch - 1
+                and self.queued < self.max_queued  # else the intake waits for room: none come
+            ):
+                pause = self.catch_up.wait(self.behind(batch[0][0]))
+                if pause:
+                    await asyncio.sleep(pause)
             while len(batch) < self.max_batch and not lane.queue.empty():
                 batch.append(lane.queue.get_nowait())
             try:
