@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -286,20 +287,20 @@ async def test_marks_older_than_an_hour_are_removed_by_the_timer_not_by_the_jobs
     assert len(marks) == 2
 
     await o.forget_old_marks()  # not due yet: the marks table is read every 10 minutes
-    o._marks_swept = 0.0
+    o._marks_swept = -math.inf  # long ago, however young this machine's monotonic clock is
     await o.forget_old_marks()  # due, but both marks are fresh
     assert len(marks) == 2
 
     old_key, fresh_key = sorted(marks)
     marks[old_key] = {**marks[old_key], "at": 0.0}
-    o._marks_swept = 0.0
+    o._marks_swept = -math.inf  # long ago, however young this machine's monotonic clock is
     await o.forget_old_marks()
     assert set(marks) == {fresh_key}
 
     # a partition that moved away: its marks are its new owner's to remove
     marks[fresh_key] = {**marks[fresh_key], "at": 0.0}
     await o.revoke({JOBS})
-    o._marks_swept = 0.0
+    o._marks_swept = -math.inf  # long ago, however young this machine's monotonic clock is
     await o.forget_old_marks()
     assert set(marks) == {fresh_key}
 
