@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
@@ -26,7 +27,7 @@ from faust.web import Request, Response, View
 from yarl import URL
 
 from streamproc.web.common import guarded, read_body
-from streamproc.web.links import Grant
+from streamproc.web.links import ADMIN, Grant
 
 if TYPE_CHECKING:
     import faust
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from streamproc.runtime import Runtime
     from streamproc.web.guard import Guard
 
+log = logging.getLogger("streamproc.web")
 GRANT = "X-Streamproc-Page-Grant"
 GRANT_TTL = 120  # seconds; longer than the slowest API answer (a self-test waits up to 60 s)
 API = "/api/v1/companies/{company_id}/integrations/halopsa"
@@ -101,6 +103,8 @@ def register(app: faust.App, runtime: Runtime, guard: Guard, check_editor: Check
             if not isinstance(checked, Grant):
                 return checked
             method, tail = ACTIONS[action]
+            who = "admin token" if checked.principal == ADMIN else "edit link"
+            log.info("page action %s of company %r (%s)", action, company_id, who)
             path = API.format(company_id=company_id) + tail  # decoded, as request.path is
             url = URL(str(app.conf.canonical_url)).with_path(path)
             headers = {

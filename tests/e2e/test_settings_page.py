@@ -91,7 +91,9 @@ def test_an_edit_link_sets_up_the_integration_from_the_page(
         assert "High (2)" in options(browser, "f-default_priority_id")
         assert browser.eval("document.getElementById('f-default_tickettype_id').value") == "1"
 
-        browser.fill("#f-default_tickettype_id", "2")
+        browser.fill("#f-default_tickettype_id", "2")  # another SLA: Test runs again by itself
+        said = result(browser, "test-result", "the test for the new ticket type")
+        assert said.startswith("Connected:"), said
         browser.fill("#f-default_priority_id", "2")
         browser.fill("#f-mode", "dry_run")
         browser.fill("#f-hold_down_seconds", "60")

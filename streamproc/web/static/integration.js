@@ -235,6 +235,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const known = sessionStorage.getItem("halo-options");
   if (known) showOptions(JSON.parse(known));
   $("test").addEventListener("click", run(test));
+  // Halo's priorities belong to the ticket type's SLA: once tested, a new type tests again
+  $("f-default_tickettype_id").addEventListener("change", () => {
+    if (sessionStorage.getItem("halo-options")) run(test)();
+  });
   $("save").addEventListener("click", run(save));
   $("save-windows").addEventListener("click", run(saveWindows));
   $("run-self-test").addEventListener("click", run(() => selfTest("self-test")));

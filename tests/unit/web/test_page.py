@@ -203,3 +203,12 @@ def test_ticket_links_and_policies_are_shown():
     assert "untouched only" in html
     assert "3600 s" in html
     assert "<script>" not in html
+
+
+def test_times_are_marked_for_the_viewers_local_time_with_utc_text_without_script():
+    from streamproc.web.page_form import local_time
+
+    shown = local_time("2026-05-01T10:15:00+02:00")
+    assert shown == '<time datetime="2026-05-01T10:15:00+02:00">2026-05-01 08:15 UTC</time>'
+    assert local_time(None) == "never"
+    assert local_time("<b>not a time</b>") == "&lt;b&gt;not a time&lt;/b&gt;"
