@@ -20,7 +20,7 @@ from faust.web import Request, Response, View
 from streamproc import activity_log
 from streamproc.contracts import IntegrationConfig, encode
 from streamproc.topology import INTEGRATION_CONFIG
-from streamproc.web import maintenance_windows, selftest
+from streamproc.web import maintenance_windows, page_api, selftest
 from streamproc.web.common import forward_to_owner, guarded, read_body, unauthorized
 from streamproc.web.integration_service import prepare_config, resolve_secret, test_integration
 from streamproc.web.links import Scope, mint, new_generation, page_path
@@ -88,7 +88,9 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
         if refusal is not None:
             await refusal.held()
             return refusal.answer(view)
-        if not guard.admin_ok(request):
+        if not guard.admin_ok(request) and not page_api.delegated(
+            guard.keys.forwarding, request, company_id
+        ):
             reason = "wrong_token" if request.headers.get("Authorization") else "no_token"
             guard.failed("admin", reason, source)
             return unauthorized(view)

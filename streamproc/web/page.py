@@ -1,8 +1,9 @@
 """The integration page for people (pure HTML rendering; every value is HTML-escaped).
 
-No script at all, and one inline stylesheet allowed by its hash: :func:`security_headers` sends
-a Content-Security-Policy that allows nothing else, posts forms only to this origin and lets no
-other site frame the page (clickjacking).
+One inline stylesheet allowed by its hash and one script file from this origin
+(static/integration.js: the settings form, local times): :func:`security_headers` sends a
+Content-Security-Policy that allows nothing else (no inline script), lets the script talk only to
+this origin, posts forms only here and lets no other site frame the page (clickjacking).
 """
 
 from __future__ import annotations
@@ -12,20 +13,15 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from html import escape
 from importlib import resources
 from typing import Any
 
 from streamproc.contracts import IntegrationConfig
+from streamproc.web.page_form import e, local_time, render_form
 from streamproc.web.shaping import ACTIONS
 from streamproc.web.validation import OBSCURED
 
 STATE_LABELS = {"active": "Active", "error": "Error", "disabled": "Disabled"}
-
-
-def e(value: Any) -> str:
-    """Escape any value for HTML text and attributes ("" for None)."""
-    return "" if value is None else escape(str(value), quote=True)
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +36,8 @@ def security_headers() -> dict[str, str]:
     digest = base64.b64encode(hashlib.sha256(stylesheet().encode()).digest()).decode()
     return {
         "Content-Security-Policy": (
-            f"default-src 'none'; style-src 'sha256-{digest}'; form-action 'self';"
+            f"default-src 'none'; style-src 'sha256-{digest}'; script-src 'self';"
+            " connect-src 'self'; form-action 'self';"
             " frame-ancestors 'none'; base-uri 'none'"
         ),
         "X-Frame-Options": "DENY",
@@ -63,7 +60,7 @@ class Access:
 
 
 def _when(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return local_time(datetime.fromtimestamp(epoch, UTC).isoformat())
 
 
 def _access_section(access: Access, config: IntegrationConfig | None) -> str:
@@ -72,7 +69,7 @@ def _access_section(access: Access, config: IntegrationConfig | None) -> str:
         if access.by_admin
         else f"{'an edit' if access.scope == 'edit' else 'a view'} link"
     )
-    until = "" if access.by_admin else f", which expires at {e(_when(access.expires_at))}"
+    until = "" if access.by_admin else f", which expires at {_when(access.expires_at)}"
     notice = f'<p class="notice" id="notice">{e(access.notice)}</p>' if access.notice else ""
     parts = [
         f'<section class="wide" id="access" data-scope="{e(access.scope)}">',
@@ -117,7 +114,7 @@ def _state_section(status: dict[str, Any]) -> str:
         f'<section class="wide state state-{e(state)}" id="state" data-state="{e(state)}">',
         f'<span class="badge">{e(STATE_LABELS[state])}</span>',
         "<div><h2>Integration status</h2>",
-        f'<div class="muted">Last success: {e(status.get("last_success") or "never")}</div>',
+        f'<div class="muted">Last success: {local_time(status.get("last_success"))}</div>',
         _backlog_line(status.get("halo_backlog")),
         _dry_run_line(status.get("dry_run")),
         "</div></section>",
@@ -126,7 +123,7 @@ def _state_section(status: dict[str, Any]) -> str:
         action = err.get("action") or ACTIONS.get(str(err.get("reason")), "")
         parts.append(
             '<section class="wide" id="last-error"><h2>Last error</h2><div class="error-box">'
-            f"<div><b>{e(err.get('reason'))}</b> at {e(err.get('at'))}</div>"
+            f"<div><b>{e(err.get('reason'))}</b> at {local_time(err.get('at'))}</div>"
             f'<div class="message">{e(err.get("message"))}</div>'
             f'<div class="fix"><b>How to fix:</b> {e(action)}</div>'
             "</div></section>"
@@ -157,9 +154,10 @@ def _config_section(config: IntegrationConfig | None, webhook_url: str) -> str:
         *_policy_rows(config),
         ("Webhook URL", webhook_url),
         ("Webhook user", config.webhook_username or "—"),
-        ("Saved at", config.updated_at.isoformat()),
+        ("Maintenance windows", _windows(config)),
     ]
     items = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)
+    items += f"<dt>Saved at</dt><dd>{local_time(config.updated_at.isoformat())}</dd>"
     return f'<section id="config"><h2>Configuration</h2><dl>{items}</dl></section>'
 
 
@@ -182,7 +180,22 @@ def _policy_rows(config: IntegrationConfig) -> list[tuple[str, Any]]:
         ("Reopen window", _seconds(config.reopen_window_seconds)),
         ("Never reopen statuses", ", ".join(map(str, config.no_reopen_status_ids)) or "—"),
         ("Occurrence notes at most every", _seconds(config.repeat_note_interval_seconds)),
+        ("Flap hold-down", _seconds(config.hold_down_seconds)),
     ]
+
+
+def _windows(config: IntegrationConfig) -> str:
+    """The maintenance windows in words (times as saved: one-off with their offset, weekly in
+    their own time zone)."""
+    out = []
+    for w in config.maintenance_windows:
+        if w.weekly is not None:
+            days = ",".join(w.weekly.days)
+            out.append(f"{w.id}: {days} {w.weekly.from_} to {w.weekly.to} {w.time_zone}")
+        else:
+            start, end = w.start and w.start.isoformat(), w.end and w.end.isoformat()
+            out.append(f"{w.id}: {start} to {end}")
+    return "; ".join(out) or "—"
 
 
 def _counters_section(status: dict[str, Any]) -> str:
@@ -219,7 +232,7 @@ def _activity_section(entries: list[dict[str, Any]]) -> str:
         body = '<p class="muted">No activity yet.</p>'
     else:
         rows = "".join(
-            f'<tr class="entry"><td>{e(x.get("at"))}</td>'
+            f'<tr class="entry"><td>{local_time(x.get("at"))}</td>'
             f'<td class="lvl lvl-{e(x.get("level"))}">{e(x.get("level"))}</td>'
             f"<td>{e(x.get('kind'))}</td><td>{e(x.get('message'))}</td>"
             f"<td>{_ticket_cell(x)}</td></tr>"
@@ -246,13 +259,20 @@ def render_page(
     ``activity`` is shown in the order given (pass it newest first).
     """
     access_html = _access_section(access, config) if access is not None else ""
+    editing = access is not None and access.scope == "edit" and config is not None
+    form_html = ""
+    if editing:
+        path, _, query = access.form_action.partition("?")  # type: ignore[union-attr]
+        api_url = f"{path}/page-api/ACTION" + (f"?{query}" if query else "")
+        form_html = render_form(config, api_url, access.form_token)  # type: ignore[arg-type,union-attr]
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>HaloPSA integration · {e(company_id)}</title>"
-        f"<style>{stylesheet()}</style></head><body>"
+        f'<style>{stylesheet()}</style><script src="/static/integration.js" defer></script>'
+        "</head><body>"
         f"<header><h1>HaloPSA integration</h1><p>Company {e(company_id)}</p></header><main>"
-        f"{access_html}{_state_section(status)}{_config_section(config, webhook_url)}"
+        f"{access_html}{_state_section(status)}{form_html}{_config_section(config, webhook_url)}"
         f"{_counters_section(status)}{_activity_section(activity)}"
         "</main></body></html>"
     )

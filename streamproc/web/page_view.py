@@ -22,6 +22,7 @@ from faust.web import Request, Response, View
 from streamproc import activity_log
 from streamproc.contracts import IntegrationConfig, encode
 from streamproc.topology import INTEGRATION_CONFIG
+from streamproc.web import page_api
 from streamproc.web.common import forward_to_owner, forwarded_from, guarded, read_body
 from streamproc.web.integration_service import body_of, resolve_secret, test_integration
 from streamproc.web.links import ADMIN, Grant, check, form_token, form_token_ok, page_path
@@ -154,6 +155,29 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
                     return
             await asyncio.sleep(0.05)
 
+    async def check_editor(
+        view: View, request: Request, company_id: str, raw: bytes, token: str | None = None
+    ) -> Response | Grant:
+        """The refusal (or the owner's answer) of a post that would change something, or the
+        editor's grant: link or token, edit scope, form token, same origin."""
+        answered, source = await admit(view, request, company_id, raw)
+        if answered is not None:
+            return answered
+        config = load_config(tables.configs.get(company_id.encode()))
+        grant = grant_of(request, company_id, config)
+        if not isinstance(grant, Grant):
+            guard.failed("page", grant, source, company_id)
+            return html(view, render_denied(grant), 401)
+        if not grant.can_edit:
+            return html(view, render_denied("view_only"), 403)
+        token = token if token is not None else request.headers.get("X-Form-Token")
+        if not form_token_ok(guard.keys.links, company_id, grant, token, time.time()):
+            guard.failed("page", "bad_form_token", source, company_id)
+            return html(view, render_denied("form_expired"), 403)
+        return grant
+
+    page_api.register(app, runtime, guard, check_editor)
+
     @app.page("/companies/{company_id}/integrations/halopsa")
     class IntegrationPage(View):
         @guarded
@@ -171,20 +195,12 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
         @guarded
         async def post(self, request: Request, company_id: str) -> Response:
             raw = await read_body(request)
-            answered, source = await admit(self, request, company_id, raw)
-            if answered is not None:
-                return answered
-            config = load_config(tables.configs.get(company_id.encode()))
-            grant = grant_of(request, company_id, config)
-            if not isinstance(grant, Grant):
-                guard.failed("page", grant, source, company_id)
-                return html(self, render_denied(grant), 401)
-            if not grant.can_edit:
-                return html(self, render_denied("view_only"), 403)
             token, enabled = parse_switch(raw)
-            if not form_token_ok(guard.keys.links, company_id, grant, token, time.time()):
-                guard.failed("page", "bad_form_token", source, company_id)
-                return html(self, render_denied("form_expired"), 403)
+            checked = await check_editor(self, request, company_id, raw, token)
+            if not isinstance(checked, Grant):
+                return checked
+            grant = checked
+            config = load_config(tables.configs.get(company_id.encode()))
             if config is None:
                 return page(self, request, company_id, access_of(request, company_id, grant), 404)
             if enabled is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from streamproc.contracts import IntegrationConfig
@@ -87,7 +88,7 @@ def test_denied_page_says_how_to_get_in():
     assert "Reload" in render_denied("form_expired")
 
 
-def test_csp_allows_only_our_stylesheet_and_no_framing():
+def test_csp_allows_only_our_stylesheet_and_script_file_and_no_framing():
     import base64
     import hashlib
     import re
@@ -106,7 +107,9 @@ def test_csp_allows_only_our_stylesheet_and_no_framing():
     html = page()
     [style] = re.findall(r"<style>(.*?)</style>", html, re.S)
     assert style == stylesheet()  # exactly what the hash allows
-    assert "<script" not in html
+    assert "script-src 'self';" in csp  # our script file only, never inline script
+    assert re.findall(r"<script[^>]*>(.*?)</script>", html, re.S) == [""]
+    assert '<script src="/static/integration.js" defer>' in html
 
 
 def access(scope: str, **overrides: object) -> Access:
@@ -124,8 +127,26 @@ def access(scope: str, **overrides: object) -> Access:
 def test_a_view_link_shows_no_form_and_says_when_it_expires():
     html = render_page("acme", config(), normalize_status(None), [], "/x", access("view"))
     assert 'data-scope="view"' in html
-    assert "a view link, which expires at 2027-01-15 08:00 UTC" in html
+    assert re.search(
+        r'a view link, which expires at <time datetime="2027-01-15T08:00:00\+00:00">'
+        r"2027-01-15 08:00 UTC</time>",
+        html,
+    )
     assert "<form" not in html
+    assert 'id="settings"' not in html  # no settings form, nothing to send
+    assert "page-api" not in html
+
+
+def test_an_edit_link_shows_the_settings_form_without_the_secret():
+    saved = config(default_tickettype_id=4, default_priority_id=3, hold_down_seconds=60)
+    html = render_page("acme", saved, normalize_status(None), [], "/x", access("edit"))
+    api = "/companies/acme/integrations/halopsa/page-api/ACTION?link=v1.edit.1800000000.MAC"
+    assert f'id="settings" data-api="{api}" data-token="1800000000.TOKEN"' in html
+    assert '<input type="password" name="client_secret" id="f-client_secret" value=""' in html
+    assert "ID 4 (press Test for names)" in html
+    assert 'id="f-hold_down_seconds" value="60"' in html
+    for part in ("f-windows", "run-self-test", "start-backfill", 'id="test"', 'id="save"'):
+        assert part in html
 
 
 def test_an_edit_link_shows_the_switch_with_its_form_token():
@@ -182,3 +203,12 @@ def test_ticket_links_and_policies_are_shown():
     assert "untouched only" in html
     assert "3600 s" in html
     assert "<script>" not in html
+
+
+def test_times_are_marked_for_the_viewers_local_time_with_utc_text_without_script():
+    from streamproc.web.page_form import local_time
+
+    shown = local_time("2026-05-01T10:15:00+02:00")
+    assert shown == '<time datetime="2026-05-01T10:15:00+02:00">2026-05-01 08:15 UTC</time>'
+    assert local_time(None) == "never"
+    assert local_time("<b>not a time</b>") == "&lt;b&gt;not a time&lt;/b&gt;"
