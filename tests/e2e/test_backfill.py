@@ -9,6 +9,7 @@ and a second POST creates nothing.
 
 from __future__ import annotations
 
+import signal
 import time
 
 from tests.e2e.api_client import api, call
@@ -126,3 +127,46 @@ def test_backfill_of_200_alerts_creates_200_tickets_once_within_the_budget(
     kinds = [a["kind"] for a in feed]
     assert kinds == ["backfill_started", "backfill_finished"] * 2, kinds
     assert "200 ticket(s) created" in feed[1]["message"]
+
+
+def test_a_backfill_survives_a_worker_killed_mid_way(
+    make_worker, kafka_bootstrap: str, halo_url: str
+) -> None:
+    """SIGKILL while the owner works through the backfill's creates (a tight budget keeps it
+    busy): the restarted worker finishes it from Kafka, one ticket per alert, and done."""
+    env = {
+        "STREAMPROC_HALO_RATE_LIMIT": "8",
+        "STREAMPROC_HALO_RATE_WINDOW": "10",
+        "STREAMPROC_SWEEP_INTERVAL": "300",
+    }
+    worker = make_worker("w1", extra_env=env).start()
+    stack = Stack(kafka_bootstrap, worker.topic_prefix, halo_url)
+    stack.admin("config", {"rate_limit": 8, "rate_window": 10, "retry_after": True})
+    alerts = [_raise(n) for n in range(60)]
+    stack.send("watchman.alerts", *alerts)
+    wait_for(lambda: len(stack.results()) >= 60, 90, "results without integration", worker)
+    publish_config(kafka_bootstrap, stack.prefix, halo_config(COMPANY, halo_url))
+    wait_configured(worker, COMPANY)
+    backfill = api(worker, COMPANY, "/backfill")
+    assert call("GET", backfill).body["count"] == 60
+    started = call("POST", backfill, {})
+    assert started.status == 202, started.text
+    time.sleep(3)
+    assert len(stack.tickets()) < 60, "the budget should keep the backfill busy for a while"
+    worker.stop(signal.SIGKILL)
+    worker.start()
+
+    def done() -> dict | None:
+        reply = call("GET", api(worker, COMPANY))
+        progress = reply.body["status"]["backfill"] if reply.status == 200 else None
+        return progress if progress and progress["state"] == "done" else None
+
+    progress = wait_for(done, 240, "the backfill done after the restart", worker)
+    print(f"backfill across a SIGKILL: {progress}")
+    assert progress["total"] == 60
+    assert progress["created"] + progress["skipped"] + progress["failed"] == 60
+    assert progress["failed"] == 0
+    tickets = stack.tickets()
+    assert len(tickets) == 60
+    assert len({t["supplier_reference"] for t in tickets}) == 60
+    assert call("GET", backfill).body["count"] == 0
