@@ -6,7 +6,9 @@ mid-way. The company's lane expands it over the company's alert states: each ale
 is decided as a raise now through the pipeline, in one lane batch (its pending intents are in
 Kafka before its jobs leave, as for live alerts). The jobs do not hold the command record
 (one record cannot wait for hundreds of replies); a replay re-drives the backfill's pending
-alerts under their intent keys instead, so nothing is created twice.
+alerts under their intent keys instead (and the backfill's jobs travel through Kafka even to
+this worker's own instance owner: once the command is acknowledged they are durable), so
+nothing is created twice and nothing is left pending.
 """
 
 from __future__ import annotations
@@ -61,7 +63,16 @@ class Backfills:
         states = self.states(company)
         progress = core.progress_of(status)
         replay = progress is not None and progress.get("id") == backfill_id
-        due = [(k, s) for k, s in states if core.would_ticket(s)]
+        # Pending alerts with a kept raise: this backfill's, left by a crash before its jobs
+        # left (their intents are in Kafka); re-driven under the same intent key.
+        changes = pipeline.batched.changes()
+        due = [
+            (k, s)
+            for k, s in states
+            if (core.would_ticket(s) or core.left_pending(s))
+            # not while a live record of the alert waits for Halo: that record decides it
+            and pipeline.batched.holds.get(k, changes) is None
+        ]
         if not replay:
             running = core.started(status, backfill_id, len(due), now)
             pipeline.batched.put_status(status_key, running)
@@ -69,12 +80,7 @@ class Backfills:
             await self._feed("info", "backfill_started", text, company, event_id, now)
             if not due:
                 await self._finished(company, event_id, now)
-        else:  # the command again (a crash before its ack): re-drive what it left pending
-            due += [(k, s) for k, s in states if s.status == "pending" and s.unticketed_raise]
-        changes = pipeline.batched.changes()
         for key, state in due:
-            if pipeline.batched.holds.get(key, changes) is not None:
-                continue  # a live record of the alert waits for Halo: it decides the alert
             event = core.backfill_event(state, backfill_id)
             decision = core.keep_raise(decide(state, event, config, now), event)
             await pipeline.apply(key, decision, config, hold=False)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamproc.agents.backfill import Backfills
 from streamproc.agents.batch import BatchedTables, current_record
-from streamproc.agents.outputs import Outputs
+from streamproc.agents.outputs import Outputs, ViaKafka
 from streamproc.contracts import (
     AlertEvent,
     ContractError,
@@ -357,7 +357,7 @@ class Pipeline:
             elif config is None:
                 log.warning("no config to send %s for %r: dropped", action.kind, key)
             else:
-                self._send_job(key, action, config, hold=hold)
+                self._send_job(key, action, config, hold=hold, durable=not hold)
         if backfilled and key is not None:
             await self.backfills.count(key, backfilled, now())
         if key is not None and decision.state is not None:
@@ -366,10 +366,17 @@ class Pipeline:
                 self.timers.note(key, decision.state)
 
     def _send_job(
-        self, key: bytes | None, action: JobAction, config: IntegrationConfig, *, hold: bool = True
+        self,
+        key: bytes | None,
+        action: JobAction,
+        config: IntegrationConfig,
+        *,
+        hold: bool = True,
+        durable: bool = False,
     ) -> None:
         """Send ``action`` to the owner of the company's Halo instance; the record waits for
-        the reply (``hold``)."""
+        the reply (``hold``). A ``durable`` job goes through Kafka even to this worker's own
+        owner: nothing held replays it after a crash (a backfill's)."""
         job = HaloJob(
             job_id=job_id(action),
             company_id=action.company_id,
@@ -378,7 +385,7 @@ class Pipeline:
             subject=None if key is None else key.decode(),
             at=now(),
         )
-        self.batched.queue_job(job)
+        self.batched.queue_job(ViaKafka(job) if durable else job)
         if hold and key is not None:
             changes = self.batched.changes()
             self.batched.holds.hold(key, current_record.get(), changes, job.job_id)

@@ -63,6 +63,12 @@ def candidate(state: AlertTicketState) -> bool:
     return not (technician and kept.event_type == "updated")
 
 
+def left_pending(state: AlertTicketState) -> bool:
+    """A kept raise whose ticket is pending: a backfill re-drives it under its intent key (an
+    earlier run crashed before its job left; the owner finds the ticket if it was made)."""
+    return state.status == "pending" and state.unticketed_raise is not None and state.alert_active
+
+
 def would_ticket(state: AlertTicketState) -> bool:
     """A candidate a live raise would make a ticket for (not hidden, not muted)."""
     if not candidate(state):

@@ -125,3 +125,15 @@ def test_an_empty_backfill_is_done_at_once():
     progress = bf.started(None, "b1", 0, NOW)["backfill"]
     assert progress["state"] == "done"
     assert progress["finished_at"] is not None
+
+
+def test_a_pending_kept_raise_is_re_driven_under_its_intent_key():
+    state = seen([an_event("raised", "e1")])
+    event = bf.backfill_event(state, "b1")
+    pending = bf.keep_raise(decide(state, event, LIVE, NOW), event).state
+    assert bf.left_pending(pending)
+    assert not bf.would_ticket(pending)
+    again = decide(pending, bf.backfill_event(pending, "b1"), LIVE, NOW)
+    (action,) = again.actions
+    assert action.kind == "resolve_pending_ticket"
+    assert action.intent_key == pending.intent_key
