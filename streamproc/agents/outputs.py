@@ -30,6 +30,16 @@ if TYPE_CHECKING:
 OUTPUT_TOPICS = (TICKET_RESULTS, ALERT_COMMANDS, ACTIVITY_FEED, DEAD_LETTER, HALO_JOBS)
 
 
+class ViaKafka:
+    """A job that must travel through the jobs topic, not be handed over in-process: no held
+    record replays it after a crash (a backfill's jobs), so it must be durable once sent."""
+
+    __slots__ = ("job",)
+
+    def __init__(self, job: HaloJob) -> None:
+        self.job = job
+
+
 class ActivityView:
     """The activity table in the current record's partition, as ``activity_log`` writes it."""
 
@@ -74,10 +84,13 @@ class Outputs:
             activity_log.append(self.activity, entry.company_id, entry.model_dump(mode="json"))
         return delivery
 
-    def send_job(self, job: HaloJob) -> Awaitable[Any]:
+    def send_job(self, job: HaloJob | ViaKafka) -> Awaitable[Any]:
         """To the owner of the job's Halo instance (the instance is the key, SPEC §9): this
-        worker's own, directly, when it owns the instance (handover.py)."""
-        if self.handover is not None and self.handover.offer_job(job):
+        worker's own, directly, when it owns the instance (handover.py), unless it must be
+        in Kafka (:class:`ViaKafka`)."""
+        if isinstance(job, ViaKafka):
+            job = job.job
+        elif self.handover is not None and self.handover.offer_job(job):
             return _handed_over()
         value = job.model_dump_json().encode()
         return self.runtime.outbox.append(self._names[HALO_JOBS], job.instance.encode(), value)

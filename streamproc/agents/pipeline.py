@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from streamproc.agents.backfill import Backfills
 from streamproc.agents.batch import BatchedTables, current_record
-from streamproc.agents.outputs import Outputs
+from streamproc.agents.outputs import Outputs, ViaKafka
 from streamproc.contracts import (
     AlertEvent,
     ContractError,
@@ -37,6 +38,8 @@ from streamproc.core import (
     fire,
     state_key,
 )
+from streamproc.core.backfill import PREFIX as BACKFILL_PREFIX
+from streamproc.core.backfill import keep_raise
 from streamproc.core.dryrun import restrain
 from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
 from streamproc.core.manual import warning_key
@@ -78,6 +81,7 @@ class Pipeline:
         self.outputs = Outputs(runtime, self.batched)
         self.batched.send_job = self.outputs.send_job
         self._configs: dict[str, IntegrationConfig | None] = {}
+        self.backfills = Backfills(self)
 
     async def guarded(self, record: InputRecord, handler: Handler) -> None:
         """Run ``handler``; bad input or an unexpected error becomes a dead letter."""
@@ -122,7 +126,8 @@ class Pipeline:
         if self._parked(key, record, self.on_alert):
             return
         config = self.config(alert.company_id)
-        await self.apply(key, decide(self.batched.state(key), alert, config, now()), config)
+        decision = decide(self.batched.state(key), alert, config, now())
+        await self.apply(key, keep_raise(decision, alert), config)
 
     async def on_warning(self, record: InputRecord) -> None:
         """A manual warning: a ticket directly (a replayed warning event is a no-op)."""
@@ -193,6 +198,9 @@ class Pipeline:
         obs = _observation(record)
         if obs.get("timer"):
             await self._on_timer(obs, record)
+            return
+        if obs.get("backfill_id"):  # POST …/backfill (agents/backfill.py)
+            await self.backfills.run(obs, record, now())
             return
         company = obs["company_id"]
         config = self.config(company)
@@ -322,33 +330,53 @@ class Pipeline:
         return None
 
     async def apply(
-        self, key: bytes | None, decision: Decision, config: IntegrationConfig | None
+        self,
+        key: bytes | None,
+        decision: Decision,
+        config: IntegrationConfig | None,
+        *,
+        hold: bool = True,
     ) -> None:
         """Carry out a decision: its outputs, its state, and its Halo work (a job).
 
         The lane's batch writes the state (a pending intent, or what marks the event handled)
         after the outputs were delivered, and sends the jobs once the states are in Kafka: a
         redelivered event must find its intent. A company in dry run gets no Halo write and
-        no mute/unmute, whatever the decision (``core.dryrun.restrain``).
+        no mute/unmute, whatever the decision (``core.dryrun.restrain``). Results of
+        backfilled raises count into the backfill's progress (``hold``: False for them).
         """
         decision = restrain(decision, config)
+        backfilled: list[EmitResult] = []
         for action in decision.actions:
             if isinstance(action, EMITS):
                 await self.batched.delivered(self.outputs.emit(linked(action, config)))
+                if isinstance(action, EmitResult) and action.result.event_id.startswith(
+                    BACKFILL_PREFIX
+                ):
+                    backfilled.append(action)
             elif config is None:
                 log.warning("no config to send %s for %r: dropped", action.kind, key)
             else:
-                self._send_job(key, action, config)
+                self._send_job(key, action, config, hold=hold, durable=not hold)
+        if backfilled and key is not None:
+            await self.backfills.count(key, backfilled, now())
         if key is not None and decision.state is not None:
             self.batched.put_state(key, decision.state)
             if self.timers is not None:
                 self.timers.note(key, decision.state)
 
     def _send_job(
-        self, key: bytes | None, action: JobAction, config: IntegrationConfig, *, hold: bool = True
+        self,
+        key: bytes | None,
+        action: JobAction,
+        config: IntegrationConfig,
+        *,
+        hold: bool = True,
+        durable: bool = False,
     ) -> None:
         """Send ``action`` to the owner of the company's Halo instance; the record waits for
-        the reply (``hold``)."""
+        the reply (``hold``). A ``durable`` job goes through Kafka even to this worker's own
+        owner: nothing held replays it after a crash (a backfill's)."""
         job = HaloJob(
             job_id=job_id(action),
             company_id=action.company_id,
@@ -357,7 +385,7 @@ class Pipeline:
             subject=None if key is None else key.decode(),
             at=now(),
         )
-        self.batched.queue_job(job)
+        self.batched.queue_job(ViaKafka(job) if durable else job)
         if hold and key is not None:
             changes = self.batched.changes()
             self.batched.holds.hold(key, current_record.get(), changes, job.job_id)
@@ -373,7 +401,8 @@ def _observation(record: InputRecord) -> dict[str, Any]:
         raise ContractError("invalid_json", f"observation is not JSON: {exc}") from None
     if not isinstance(obs, dict) or not obs.get("company_id"):
         raise ContractError("schema_invalid", "observation needs company_id and halo_ticket_id")
-    if not obs.get("halo_ticket_id") and not (obs.get("timer") and obs.get("alert_id")):
+    command = (obs.get("timer") and obs.get("alert_id")) or obs.get("backfill_id")
+    if not obs.get("halo_ticket_id") and not command:
         raise ContractError("schema_invalid", "observation needs company_id and halo_ticket_id")
     return obs
 

@@ -102,6 +102,11 @@ class AlertTicketState(BaseModel):
         description="Dry run: when a raise of this alert was handled as 'would create' (no ticket"
         " exists for it); cleared by the alert's clear and by a real ticket (dryrun.py).",
     )
+    unticketed_raise: AlertEvent | None = Field(
+        default=None,
+        description="The alert's latest raise while no ticket was made for it (no integration,"
+        " or disabled): what a backfill opens its ticket from (backfill.py); dropped on a clear.",
+    )
     last_raised_at: Timestamp | None = Field(default=None, description="Latest raise/update seen.")
     last_cleared_at: Timestamp | None = Field(default=None, description="Latest clear seen.")
     recent_event_ids: tuple[str, ...] = Field(default=(), description="Last 64 handled events.")

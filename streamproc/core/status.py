@@ -9,6 +9,8 @@ The status is a plain JSON-able dict kept in the ``company-status`` table:
 ``events_consumed``  input events handled (results published)
 ``halo_backlog``     ``{queued, drain_seconds}`` while the Halo instance's budget is the
                      bottleneck, else absent or None
+``backfill``         ``{state: idle|running|done, total, created, skipped, failed, started_at,
+                     finished_at}`` of the latest backfill (core/backfill.py)
 ``dry_run_hours``    dry run (SPEC §8): ``{hour: {create, close, reopen, note, default_client}}``
                      what live mode would have done, per UTC hour (``YYYY-MM-DDTHH``), the last
                      25 hours; :func:`dry_run_summary` sums the last 24
@@ -37,6 +39,15 @@ def empty_status() -> Status:
         "dry_run_hours": {},
         "self_test": None,  # the latest self-test's report (core/selftest.py)
         "drift_check": None,  # the latest drift check's report (core/selftest.py)
+        "backfill": {  # the latest backfill's progress (core/backfill.py)
+            "state": "idle",
+            "total": 0,
+            "created": 0,
+            "skipped": 0,
+            "failed": 0,
+            "started_at": None,
+            "finished_at": None,
+        },
     }
 
 

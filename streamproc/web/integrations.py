@@ -1,5 +1,5 @@
 """`/api/v1/companies/{company_id}/integrations/halopsa[/test|/links|/maintenance-windows|
-/self-test]` and `…/activity` (admin).
+/self-test|/backfill]` and `…/activity` (admin).
 
 Every request is answered by the worker that owns the company's partition (it holds the
 company's config, status and activity), forwarded there with its body when it lands elsewhere.
@@ -20,7 +20,7 @@ from faust.web import Request, Response, View
 from streamproc import activity_log
 from streamproc.contracts import IntegrationConfig, encode
 from streamproc.topology import INTEGRATION_CONFIG
-from streamproc.web import maintenance_windows, page_api, selftest
+from streamproc.web import backfill, maintenance_windows, page_api, selftest
 from streamproc.web.common import forward_to_owner, guarded, read_body, unauthorized
 from streamproc.web.integration_service import prepare_config, resolve_secret, test_integration
 from streamproc.web.links import Scope, mint, new_generation, page_path
@@ -261,6 +261,7 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
         app, BASE, admit=admit, stored=stored, publish=publish, applied=applied
     )
     selftest.register(app, BASE, runtime, admit=admit, stored=stored)
+    backfill.register(app, BASE, runtime, admit=admit, stored=stored)
 
     @app.page("/api/v1/companies/{company_id}/activity")
     class Activity(View):
