@@ -37,6 +37,7 @@ from streamproc.core import (
     fire,
     state_key,
 )
+from streamproc.core.credentials import CredentialsTested
 from streamproc.core.dryrun import restrain
 from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
 from streamproc.core.manual import warning_key
@@ -228,6 +229,9 @@ class Pipeline:
     async def on_reply(self, record: InputRecord) -> None:
         """The owner of the company's Halo instance answered a job, or has news."""
         reply = decode_event(HaloReply, record.value)
+        if isinstance(reply.outcome, CredentialsTested):  # for a view of this worker, if any
+            self.runtime.answers.settle(reply.job_id, reply.outcome)
+            return
         company = reply.company_id
         config = self.config(company)
         if reply.notice is not None:

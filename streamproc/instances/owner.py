@@ -44,6 +44,7 @@ from streamproc.core import (
     ResolvePendingTicket,
     state_key,
 )
+from streamproc.core.credentials import CredentialsTested, TestCredentials
 from streamproc.core.jobs import Backlog, HaloJob, HaloReply, Notice, ObserveTicket, WatchTickets
 from streamproc.core.selftest import RunSelfTest
 from streamproc.instances.executor import HaloExecutor
@@ -321,6 +322,8 @@ class InstanceOwner:
                 return await executor.preview(action, config)
             if isinstance(action, RunSelfTest):
                 return await executor.self_test(action, config)
+            if isinstance(action, TestCredentials):
+                return await executor.test_credentials(action, config)
             if isinstance(action, ObserveTicket):
                 return await executor.observe(config, action.halo_ticket_id, action.event_id)
             return await executor.open_ticket(action, config)
@@ -343,6 +346,10 @@ class InstanceOwner:
         await self._reply(HaloReply(company_id=job.company_id, notice=notice, at=now()))
 
     async def _reply(self, reply: HaloReply) -> None:
+        if isinstance(reply.outcome, CredentialsTested) and self.runtime.answers.settle(
+            reply.job_id, reply.outcome
+        ):
+            return  # the view waiting for it runs in this worker (engine/answers.py)
         if self.hand_over is not None and self.hand_over(reply):
             return  # its record is held in a lane of this worker (agents/handover.py)
         key = reply.company_id.encode()
