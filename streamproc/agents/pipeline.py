@@ -48,6 +48,7 @@ from streamproc.core.selftest import SelfTestReport, with_report
 from streamproc.core.status import apply_backlog, apply_config
 
 if TYPE_CHECKING:
+    from streamproc.agents.drift import DriftChecks
     from streamproc.agents.handover import LocalReply
     from streamproc.agents.intake import InputRecord
     from streamproc.agents.timers import HoldDownTimers
@@ -79,6 +80,7 @@ class Pipeline:
         self.outputs = Outputs(runtime, self.batched)
         self.batched.send_job = self.outputs.send_job
         self._configs: dict[str, IntegrationConfig | None] = {}
+        self.drift: DriftChecks | None = None  # set by register_agents
 
     async def guarded(self, record: InputRecord, handler: Handler) -> None:
         """Run ``handler``; bad input or an unexpected error becomes a dead letter."""
@@ -265,6 +267,8 @@ class Pipeline:
         # Released before the outcome is applied: what it decides may hold the alert again.
         hold = self.batched.holds.release(key, self.batched.changes(), reply.job_id)
         await self._apply_outcome(key, reply.outcome, config)
+        if self.drift is not None:  # a Halo error naming a configured id: check for drift
+            self.drift.after(reply.company_id, config, reply.outcome)
         if hold is not None:
             if not self.batched.is_deferred(hold.record):  # (deferred: waits for a new job)
                 self.batched.complete(hold.record)

@@ -64,6 +64,7 @@ MARKS_SWEEP_EVERY = 600.0  # seconds between two reads of the marks for expired 
 MARKS_SLICE = 1000  # marks read between two yields to the event loop
 SWEEP_SHARE = 0.7  # the sweep runs only while less of the budget is used, and nobody waits
 BACKLOG_REPORTED = 30.0  # a backlog longer than this many seconds is announced (every 30 s)
+SPARE_WAIT = 600.0  # seconds a background job (a daily drift check) waits for spare budget
 MAX_IN_FLIGHT = 5000  # jobs being run by this worker before it stops taking more
 
 
@@ -321,6 +322,8 @@ class InstanceOwner:
             if isinstance(action, PreviewTicket | PreviewWarningTicket):
                 return await executor.preview(action, config)
             if isinstance(action, RunSelfTest):
+                if action.background and not await self._spare(config.instance):
+                    return None  # no spare budget for long: the next daily check asks again
                 return await executor.self_test(action, config)
             if isinstance(action, TestCredentials):
                 return await executor.test_credentials(action, config)
@@ -330,6 +333,18 @@ class InstanceOwner:
         except SecretUnreadableError as exc:  # observe raises what the others report
             log.warning("job for %s: %s", action.company_id, exc)
             return None
+
+    async def _spare(self, key: str) -> bool:
+        """Wait (up to ``SPARE_WAIT`` s) until the instance's budget has room for work that can
+        wait, as the closure sweep does; False when it never had."""
+        budget = self.runtime.halo.budget(key)
+        deadline = time.monotonic() + SPARE_WAIT
+        while not budget.spare(SWEEP_SHARE):
+            if time.monotonic() >= deadline:
+                log.info("background check of %s skipped: no spare budget", _label(key))
+                return False
+            await asyncio.sleep(1.0)
+        return True
 
     async def _announce_retry(self, job: HaloJob, outcome: HaloError | Any) -> None:
         """One notice per outage episode, so the administrator sees why tickets are late."""
