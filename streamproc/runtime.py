@@ -9,6 +9,7 @@ import faust
 from faust.types import TP
 
 from streamproc.agents.batch import LaneStores
+from streamproc.engine.answers import Answers
 from streamproc.engine.outbox import Outbox
 from streamproc.halopsa import HaloClient, HaloClientConfig, RequestObservation
 from streamproc.metrics import Metrics
@@ -28,6 +29,7 @@ class Runtime:
     outbox: Outbox
     stores: LaneStores
     metrics: Metrics = field(default_factory=Metrics)
+    answers: Answers = field(default_factory=Answers)  # what views wait for, by job id
     joined: bool = False
     # Per agent: the Kafka timestamp of a partition's oldest record it has not handled yet
     pending: list[Callable[[TP], float | None]] = field(default_factory=list)

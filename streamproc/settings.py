@@ -87,6 +87,15 @@ class Settings(KafkaConnection):
     halo_rate_window: Annotated[float, Field(gt=0)] = Field(
         300.0, description="Length in seconds of Halo's rolling rate-limit window."
     )
+    drift_check_interval: Annotated[float, Field(ge=1)] = Field(
+        86400.0,
+        description="Seconds between two drift checks of each configured company (each company"
+        " at its own moment of the interval; run on the Halo instance's spare budget).",
+    )
+    drift_recheck_debounce: Annotated[float, Field(ge=0)] = Field(
+        600.0,
+        description="Least seconds between two drift checks a company's Halo errors ask for.",
+    )
     producer_linger: Annotated[float, Field(ge=0)] = Field(
         0.015,
         description="Seconds the producer waits to batch records into one request (results,"

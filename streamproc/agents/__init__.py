@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from streamproc.agents.dispatch import CatchUp, CompanyDispatcher, Handler
+from streamproc.agents.drift import DriftChecks, tick_every
 from streamproc.agents.handover import Handover
 from streamproc.agents.intake import InputRecord, Intake
 from streamproc.agents.pipeline import Pipeline
@@ -61,6 +62,9 @@ def register_agents(app: faust.App, runtime: Runtime) -> Handover:
     sweeper = Sweeper(runtime, pipeline)
     app.timer(interval=runtime.settings.sweep_interval, name="closure-sweep")(sweeper.sweep)
     app.timer(interval=TICK, name="hold-down-timers")(timers.tick)
+    pipeline.drift = DriftChecks(runtime)
+    every = tick_every(runtime.settings.drift_check_interval)
+    app.timer(interval=every, name="drift-checks")(pipeline.drift.tick)
     handover = Handover(
         dispatcher, pipeline.batched.holds, _guarded(pipeline, pipeline.on_local_reply)
     )

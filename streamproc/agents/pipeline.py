@@ -40,6 +40,7 @@ from streamproc.core import (
 )
 from streamproc.core.backfill import PREFIX as BACKFILL_PREFIX
 from streamproc.core.backfill import keep_raise
+from streamproc.core.credentials import CredentialsTested
 from streamproc.core.dryrun import restrain
 from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
 from streamproc.core.manual import warning_key
@@ -50,6 +51,7 @@ from streamproc.core.selftest import SelfTestReport, with_report
 from streamproc.core.status import apply_backlog, apply_config
 
 if TYPE_CHECKING:
+    from streamproc.agents.drift import DriftChecks
     from streamproc.agents.handover import LocalReply
     from streamproc.agents.intake import InputRecord
     from streamproc.agents.timers import HoldDownTimers
@@ -82,6 +84,7 @@ class Pipeline:
         self.batched.send_job = self.outputs.send_job
         self._configs: dict[str, IntegrationConfig | None] = {}
         self.backfills = Backfills(self)
+        self.drift: DriftChecks | None = None  # set by register_agents
 
     async def guarded(self, record: InputRecord, handler: Handler) -> None:
         """Run ``handler``; bad input or an unexpected error becomes a dead letter."""
@@ -236,6 +239,9 @@ class Pipeline:
     async def on_reply(self, record: InputRecord) -> None:
         """The owner of the company's Halo instance answered a job, or has news."""
         reply = decode_event(HaloReply, record.value)
+        if isinstance(reply.outcome, CredentialsTested):  # for a view of this worker, if any
+            self.runtime.answers.settle(reply.job_id, reply.outcome)
+            return
         company = reply.company_id
         config = self.config(company)
         if reply.notice is not None:
@@ -269,6 +275,8 @@ class Pipeline:
         # Released before the outcome is applied: what it decides may hold the alert again.
         hold = self.batched.holds.release(key, self.batched.changes(), reply.job_id)
         await self._apply_outcome(key, reply.outcome, config)
+        if self.drift is not None:  # a Halo error naming a configured id: check for drift
+            self.drift.after(reply.company_id, config, reply.outcome)
         if hold is not None:
             if not self.batched.is_deferred(hold.record):  # (deferred: waits for a new job)
                 self.batched.complete(hold.record)

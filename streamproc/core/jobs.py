@@ -35,6 +35,7 @@ from streamproc.core.actions import (
     WarningTicketCreated,
     WarningTicketFailed,
 )
+from streamproc.core.credentials import CredentialsTested, TestCredentials
 from streamproc.core.previews import (
     PreviewFailed,
     PreviewTicket,
@@ -80,6 +81,7 @@ JobAction = Annotated[
     | PreviewTicket
     | PreviewWarningTicket
     | RunSelfTest
+    | TestCredentials
     | ObserveTicket
     | WatchTickets,
     Field(discriminator="kind"),
@@ -99,7 +101,8 @@ ReplyOutcome = Annotated[
     | WarningTicketFailed
     | TicketPreviewed
     | PreviewFailed
-    | SelfTestReport,
+    | SelfTestReport
+    | CredentialsTested,
     Field(discriminator="kind"),
 ]
 

@@ -67,6 +67,7 @@ class RunSelfTest(_Data):
     event_id: Id = Field(description="The test's id.")
     write: bool = False
     purpose: Purpose = "self_test"
+    background: bool = Field(default=False, description="Run on the instance's spare budget.")
 
 
 class SelfTestStep(_Data):

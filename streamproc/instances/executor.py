@@ -43,6 +43,7 @@ from streamproc.core import (
     warning_details_html,
     warning_summary,
 )
+from streamproc.core.credentials import CredentialsTested, TestCredentials
 from streamproc.core.policies import (
     CLOSE_NOTE,
     ActionFact,
@@ -67,6 +68,7 @@ from streamproc.halopsa import (
     Ticket,
     TicketState,
 )
+from streamproc.instances.credentials_check import run_credentials_test
 from streamproc.instances.selftest_runner import run_self_test
 from streamproc.secretbox import SecretUnreadableError
 
@@ -316,6 +318,14 @@ class HaloExecutor:
     async def self_test(self, action: RunSelfTest, config: IntegrationConfig) -> SelfTestReport:
         """The self-test's steps against the company's Halo (SPEC §8)."""
         return await run_self_test(
+            self.runtime.halo, lambda: self.credentials(config), action, config
+        )
+
+    async def test_credentials(
+        self, action: TestCredentials, config: IntegrationConfig
+    ) -> CredentialsTested:
+        """Test the credentials and ids of a config about to be saved (``core/credentials``)."""
+        return await run_credentials_test(
             self.runtime.halo, lambda: self.credentials(config), action, config
         )
 

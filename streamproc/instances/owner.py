@@ -44,6 +44,7 @@ from streamproc.core import (
     ResolvePendingTicket,
     state_key,
 )
+from streamproc.core.credentials import CredentialsTested, TestCredentials
 from streamproc.core.jobs import Backlog, HaloJob, HaloReply, Notice, ObserveTicket, WatchTickets
 from streamproc.core.selftest import RunSelfTest
 from streamproc.instances.executor import HaloExecutor
@@ -63,6 +64,7 @@ MARKS_SWEEP_EVERY = 600.0  # seconds between two reads of the marks for expired 
 MARKS_SLICE = 1000  # marks read between two yields to the event loop
 SWEEP_SHARE = 0.7  # the sweep runs only while less of the budget is used, and nobody waits
 BACKLOG_REPORTED = 30.0  # a backlog longer than this many seconds is announced (every 30 s)
+SPARE_WAIT = 600.0  # seconds a background job (a daily drift check) waits for spare budget
 MAX_IN_FLIGHT = 5000  # jobs being run by this worker before it stops taking more
 
 
@@ -320,13 +322,29 @@ class InstanceOwner:
             if isinstance(action, PreviewTicket | PreviewWarningTicket):
                 return await executor.preview(action, config)
             if isinstance(action, RunSelfTest):
+                if action.background and not await self._spare(config.instance):
+                    return None  # no spare budget for long: the next daily check asks again
                 return await executor.self_test(action, config)
+            if isinstance(action, TestCredentials):
+                return await executor.test_credentials(action, config)
             if isinstance(action, ObserveTicket):
                 return await executor.observe(config, action.halo_ticket_id, action.event_id)
             return await executor.open_ticket(action, config)
         except SecretUnreadableError as exc:  # observe raises what the others report
             log.warning("job for %s: %s", action.company_id, exc)
             return None
+
+    async def _spare(self, key: str) -> bool:
+        """Wait (up to ``SPARE_WAIT`` s) until the instance's budget has room for work that can
+        wait, as the closure sweep does; False when it never had."""
+        budget = self.runtime.halo.budget(key)
+        deadline = time.monotonic() + SPARE_WAIT
+        while not budget.spare(SWEEP_SHARE):
+            if time.monotonic() >= deadline:
+                log.info("background check of %s skipped: no spare budget", _label(key))
+                return False
+            await asyncio.sleep(1.0)
+        return True
 
     async def _announce_retry(self, job: HaloJob, outcome: HaloError | Any) -> None:
         """One notice per outage episode, so the administrator sees why tickets are late."""
@@ -343,6 +361,10 @@ class InstanceOwner:
         await self._reply(HaloReply(company_id=job.company_id, notice=notice, at=now()))
 
     async def _reply(self, reply: HaloReply) -> None:
+        if isinstance(reply.outcome, CredentialsTested) and self.runtime.answers.settle(
+            reply.job_id, reply.outcome
+        ):
+            return  # the view waiting for it runs in this worker (engine/answers.py)
         if self.hand_over is not None and self.hand_over(reply):
             return  # its record is held in a lane of this worker (agents/handover.py)
         key = reply.company_id.encode()

@@ -1,28 +1,30 @@
-"""Test a HaloPSA integration live and prepare the config to save (no faust; Halo client injected).
+"""Test a HaloPSA integration live and prepare the config to save (no faust; the owner of the
+Halo instance is asked through an injected ``ask``, ``web/owner_ask.py``).
 
 Every failure is a :class:`BodyError` with status 422 and a body naming the reason:
 ``credentials_rejected``, ``scope_invalid``, ``tenant_unknown``, ``permission_denied``,
 ``halo_unavailable``, ``rate_limited``, ``halo_error`` (from the Halo client), ``invalid_default``
-(a chosen ticket type or priority Halo does not offer) or ``validation_failed`` (field errors).
+(a chosen ticket type or priority Halo does not offer) or ``validation_failed`` (field errors);
+or 503/504 when the owner could not be asked or did not answer in time.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
 from streamproc.contracts import IntegrationConfig
-from streamproc.halopsa import HaloCredentials, HaloError, HaloOptions, Priority
-from streamproc.halopsa.fields import Status
+from streamproc.core.credentials import CredentialsTested
+from streamproc.halopsa import HaloCredentials
 from streamproc.secretbox import SecretBox, SecretUnreadableError
 from streamproc.web import security
 from streamproc.web.addresses import AddressPolicy
 from streamproc.web.links import new_generation
-from streamproc.web.shaping import build_config, halo_error_body, invalid_default
+from streamproc.web.shaping import build_config
 from streamproc.web.validation import (
     BodyError,
     IntegrationBody,
@@ -33,28 +35,6 @@ from streamproc.web.validation import (
     validate_integration,
     validation_failed,
 )
-
-PROBE_DOMAIN = "streamproc-permission-check.invalid"
-
-
-class HaloLike(Protocol):
-    """The HaloClient calls used here (a fake in unit tests)."""
-
-    async def test_credentials(
-        self, creds: HaloCredentials, tickettype_id: int | None = None
-    ) -> HaloOptions: ...
-
-    async def list_priorities(
-        self, creds: HaloCredentials, sla_id: int | None = None
-    ) -> list[Priority]: ...
-
-    async def find_user_by_email(self, creds: HaloCredentials, email: str) -> object: ...
-
-    async def list_statuses(self, creds: HaloCredentials) -> list[Status]: ...
-
-    async def find_asset_by_serial(
-        self, creds: HaloCredentials, serial: str, field_name: str | None = None
-    ) -> object: ...
 
 
 def _secret_required(message: str) -> BodyError:
@@ -99,105 +79,42 @@ def credentials(body: IntegrationBody, secret: str) -> HaloCredentials:
         ) from None
 
 
+Ask = Callable[[IntegrationConfig], Awaitable[CredentialsTested]]  # web/owner_ask.py
+
+
 async def test_integration(
-    halo: HaloLike,
+    ask: Ask,
+    company_id: str,
     body: IntegrationBody,
     secret: str,
+    box: SecretBox,
     *,
     policy: AddressPolicy,
     resolver: Resolver = resolve,  # noqa: PT028 (not a test: tests Halo credentials)
-) -> HaloOptions:
-    """Check where the base URL resolves, then authenticate, read the pick-lists, probe the read
-    permissions we need and check the defaults."""
+) -> dict[str, Any]:
+    """Check where the base URL resolves, then have the owner of the Halo instance test the
+    credentials and ids of the config (``instances/credentials_check.py``): the pick-lists
+    Halo offers (``options``), or the 422 naming what is wrong."""
     await check_resolved(body.base_url, policy, resolver)
-    creds = credentials(body, secret)
-    try:
-        options = await halo.test_credentials(creds, tickettype_id=body.default_tickettype_id)
-    except HaloError as err:
-        if body.default_tickettype_id is not None and err.reason == "not_found" and not err.status:
-            raise BodyError(
-                422,
-                invalid_default(
-                    "default_tickettype_id",
-                    f"Halo has no ticket type {body.default_tickettype_id}.",
-                    "Choose a ticket type from the list Halo returned (options.ticket_types).",
-                ),
-            ) from None
-        raise BodyError(422, halo_error_body(err)) from None
-    try:
-        probe = uuid.uuid4().hex
-        await halo.find_user_by_email(creds, f"{probe}@{PROBE_DOMAIN}")  # read:customers
-        await halo.find_asset_by_serial(creds, f"SPCHECK{probe}", body.serial_field_name)
-        if body.default_priority_id is not None:
-            typed = body.default_tickettype_id is not None
-            pool = options.priorities if typed else await halo.list_priorities(creds)
-            if body.default_priority_id not in {p.priority_id for p in pool}:
-                raise BodyError(
-                    422,
-                    invalid_default(
-                        "default_priority_id",
-                        f"Priority {body.default_priority_id} is not offered for this ticket "
-                        "type's SLA.",
-                        "Choose a priority from the list Halo returned (options.priorities).",
-                    ),
-                )
-        await check_policies(halo, creds, body, options)
-    except HaloError as err:
-        raise BodyError(422, halo_error_body(err)) from None
-    return options
+    credentials(body, secret)  # 422 when the Halo client would refuse the URL
+    answer = await ask(tested_config(company_id, body, box.encrypt(secret)))
+    if answer.error is not None:
+        raise BodyError(422, answer.error)
+    return answer.options or {}
 
 
-async def check_policies(
-    halo: HaloLike, creds: HaloCredentials, body: IntegrationBody, options: HaloOptions
-) -> None:
-    """422 naming the first priority matrix entry Halo would refuse (a ticket type Halo does not
-    have, or a priority, its own or the default, not offered by its ticket type's SLA), or a
-    "won't fix" status Halo does not have."""
-    if body.no_reopen_status_ids:
-        known = {status.id for status in await halo.list_statuses(creds)}
-        for index, status_id in enumerate(body.no_reopen_status_ids):
-            if status_id not in known:
-                raise BodyError(
-                    422,
-                    invalid_default(
-                        f"no_reopen_status_ids[{index}]",
-                        f"Halo has no ticket status {status_id}.",
-                        "Choose the closed statuses that mean 'won't fix' from Halo's statuses.",
-                    ),
-                )
-    types = {t.id: t for t in options.ticket_types}
-    pools: dict[int | None, set[int]] = {}
-    for index, entry in enumerate(body.priority_matrix):
-        where = f"priority_matrix[{index}]"
-        type_id = entry.tickettype_id or body.default_tickettype_id
-        if entry.tickettype_id is not None and entry.tickettype_id not in types:
-            raise BodyError(
-                422,
-                invalid_default(
-                    f"{where}.tickettype_id",
-                    f"Entry {index + 1} of the priority matrix names ticket type"
-                    f" {entry.tickettype_id}, which Halo does not have.",
-                    "Choose a ticket type from the list Halo returned (options.ticket_types).",
-                ),
-            )
-        priority = entry.priority_id or body.default_priority_id
-        if priority is None:
-            continue
-        sla = types[type_id].sla_id if type_id in types else None
-        if sla not in pools:
-            pools[sla] = {p.priority_id for p in await halo.list_priorities(creds, sla)}
-        if priority not in pools[sla]:
-            field = "priority_id" if entry.priority_id else "tickettype_id"
-            raise BodyError(
-                422,
-                invalid_default(
-                    f"{where}.{field}",
-                    f"Entry {index + 1} of the priority matrix gives priority {priority}, which"
-                    f" ticket type {type_id}'s SLA does not offer.",
-                    "Choose a priority of that ticket type's SLA (Halo's priorities are per"
-                    " SLA), or another ticket type.",
-                ),
-            )
+def tested_config(company_id: str, body: IntegrationBody, encrypted: str) -> IntegrationConfig:
+    """The config a credential test job carries (its instance routes the job to the owner);
+    no webhook credentials: it is never saved."""
+    try:
+        return IntegrationConfig(
+            company_id=company_id,
+            client_secret_encrypted=encrypted,
+            updated_at=datetime.now(UTC),
+            **body.model_dump(exclude={"client_secret"}),
+        )
+    except ValidationError as exc:
+        raise validation_failed(field_errors(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from streamproc.web import backfill, maintenance_windows, page_api, selftest
 from streamproc.web.common import forward_to_owner, guarded, read_body, unauthorized
 from streamproc.web.integration_service import prepare_config, resolve_secret, test_integration
 from streamproc.web.links import Scope, mint, new_generation, page_path
+from streamproc.web.owner_ask import asker
 from streamproc.web.shaping import (
     activity_newest_first,
     load_config,
     normalize_status,
     obscure_config,
-    options_json,
     parse_limit,
     status_after_save,
     webhook_path,
@@ -80,6 +80,7 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
     tables = runtime.topology
     topic = runtime.topic(INTEGRATION_CONFIG)
     settings = runtime.settings
+    ask = asker(runtime)  # credential tests run on the owner of the Halo instance
 
     async def admit(view: View, request: Request, company_id: str, body: bytes) -> Response | None:
         """401/404/429, or the owner's answer, or None when this worker must answer."""
@@ -169,7 +170,7 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
             current = stored(company_id)
             secret = resolve_secret(body, current, runtime.secrets)
             options = await test_integration(
-                runtime.halo, body, secret, policy=guard.address_policy
+                ask, company_id, body, secret, runtime.secrets, policy=guard.address_policy
             )
             rotate = request.query.get("rotate_webhook_password", "").lower() in {"1", "true"}
             legacy = current.webhook_password_hash if current else None
@@ -189,7 +190,7 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
             return self.json(
                 {
                     "config": obscure_config(saved.config),
-                    "options": options_json(options),
+                    "options": options,
                     "status": status_after_save(
                         tables.company_status.get(company_id.encode()), saved.config
                     ),
@@ -223,9 +224,9 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
             body = parse_integration_body(raw, guard.address_policy)
             secret = resolve_secret(body, stored(company_id), runtime.secrets)
             options = await test_integration(
-                runtime.halo, body, secret, policy=guard.address_policy
+                ask, company_id, body, secret, runtime.secrets, policy=guard.address_policy
             )
-            return self.json({"ok": True, "options": options_json(options)})
+            return self.json({"ok": True, "options": options})
 
     @app.page(BASE + "/links")
     class PageLinks(View):

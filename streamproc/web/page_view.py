@@ -26,6 +26,7 @@ from streamproc.web import page_api
 from streamproc.web.common import forward_to_owner, forwarded_from, guarded, read_body
 from streamproc.web.integration_service import body_of, resolve_secret, test_integration
 from streamproc.web.links import ADMIN, Grant, check, form_token, form_token_ok, page_path
+from streamproc.web.owner_ask import asker
 from streamproc.web.page import Access, render_denied, render_page, security_headers
 from streamproc.web.shaping import (
     activity_newest_first,
@@ -73,6 +74,7 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
     tables = runtime.topology
     settings = runtime.settings
     topic = runtime.topic(INTEGRATION_CONFIG)
+    ask = asker(runtime)  # the switch's credential test runs on the owner of the Halo instance
 
     def html(view: View, body: str, status: int) -> Response:
         return view.html(body, status=status, headers=security_headers())
@@ -211,12 +213,15 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
                 try:
                     body = body_of(config, guard.address_policy)
                     secret = resolve_secret(body, config, runtime.secrets)
-                    await test_integration(runtime.halo, body, secret, policy=guard.address_policy)
+                    await test_integration(
+                        ask, company_id, body, secret, runtime.secrets, policy=guard.address_policy
+                    )
                 except BodyError as err:
                     message = err.body.get("message") or err.body.get("error")
                     notice = f"Not switched on: {message}"
                     access = access_of(request, company_id, grant, notice)
-                    return page(self, request, company_id, access, 422)
+                    status = err.status if err.status in (503, 504) else 422
+                    return page(self, request, company_id, access, status)
             now = datetime.now(UTC)
             switched = config.model_copy(update={"enabled": enabled, "updated_at": now})
             fut = await topic.send(key=company_id.encode(), value=encode(switched))

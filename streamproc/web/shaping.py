@@ -10,6 +10,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from streamproc.contracts import IntegrationConfig
+from streamproc.core.credentials import invalid_default  # noqa: F401 (the API's shapes)
 from streamproc.core.status import (
     apply_config,
     dry_run_sentence,
@@ -20,13 +21,16 @@ from streamproc.halopsa import (
     HaloAuthError,
     HaloError,
     HaloNotFoundError,
-    HaloOptions,
     HaloPermissionError,
     HaloRateLimitedError,
     HaloScopeError,
     HaloTenantError,
     HaloUnavailableError,
     HaloValidationError,
+)
+from streamproc.instances.credentials_check import (  # noqa: F401 (the API's shapes)
+    halo_error_body,
+    options_json,
 )
 from streamproc.web.validation import OBSCURED, IntegrationBody
 
@@ -129,35 +133,6 @@ def normalize_status(
 def status_after_save(raw: Any, config: IntegrationConfig) -> dict[str, Any]:
     """The status right after ``config`` was saved (what the config agent will also compute)."""
     return normalize_status(apply_config(normalize_status(raw), config), config)
-
-
-def options_json(options: HaloOptions) -> dict[str, Any]:
-    """``{"priorities": [...], "ticket_types": [...]}`` pick-lists for the settings form."""
-    return {
-        "ticket_types": [
-            {
-                "id": t.id,
-                "name": t.name,
-                "sla_id": t.sla_id,
-                "default_priority_id": t.default_priority,
-            }
-            for t in options.ticket_types
-        ],
-        "priorities": [
-            {"id": p.priority_id, "name": p.name, "sla_id": p.sla_id} for p in options.priorities
-        ],
-        "ticket_type_id": options.ticket_type.id if options.ticket_type else None,
-    }
-
-
-def halo_error_body(err: HaloError) -> dict[str, Any]:
-    """The 422 body for a failed credential test: ``{"error": reason, "message", "action"}``."""
-    return {"error": err.reason, "message": str(err.summary), "action": err.action}
-
-
-def invalid_default(field: str, message: str, action: str) -> dict[str, Any]:
-    """The 422 body for a default that Halo does not offer."""
-    return {"error": "invalid_default", "field": field, "message": message, "action": action}
 
 
 def activity_newest_first(raw: Any, limit: int) -> list[dict[str, Any]]:

@@ -8,8 +8,10 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
+from streamproc.core.credentials import TestCredentials
 from streamproc.halopsa import (
     HaloAuthError,
+    HaloCredentials,
     HaloNotFoundError,
     HaloOptions,
     HaloPermissionError,
@@ -19,6 +21,7 @@ from streamproc.halopsa import (
     TicketType,
 )
 from streamproc.halopsa.fields import Status
+from streamproc.instances.credentials_check import run_credentials_test
 from streamproc.secretbox import SecretBox
 from streamproc.web.addresses import AddressPolicy
 from streamproc.web.integration_service import body_of, prepare_config, resolve_secret
@@ -59,7 +62,28 @@ async def public(host: str, port: int) -> list[str]:
 
 
 async def check_live(halo, b, secret, resolver=public):
-    return await _check_live(halo, b, secret, policy=AddressPolicy(), resolver=resolver)
+    """The web path with the owner's part run in-process: the job's config carries the secret
+    encrypted, and the owner decrypts it (as ``HaloExecutor.credentials`` does)."""
+    configs = []
+
+    async def ask(config):
+        configs.append(config)
+
+        def creds():
+            return HaloCredentials(
+                base_url=config.base_url,
+                client_id=config.client_id,
+                client_secret=BOX.decrypt(config.client_secret_encrypted),
+                tenant=config.tenant,
+            )
+
+        action = TestCredentials(company_id=config.company_id, event_id="t1")
+        return await run_credentials_test(halo, creds, action, config)
+
+    policy = AddressPolicy()
+    options = await _check_live(ask, "acme", b, secret, BOX, policy=policy, resolver=resolver)
+    assert secret not in configs[0].model_dump_json()  # only the encrypted secret travels
+    return options
 
 
 def body(**overrides: object) -> IntegrationBody:
@@ -77,7 +101,8 @@ async def rejected(halo, b) -> dict:
 async def test_good_credentials_probe_permissions_and_return_options():
     halo = FakeHalo()
     options = await check_live(halo, body(default_tickettype_id=1, default_priority_id=3), "pw")
-    assert options.priorities == PRIOS
+    assert [p["id"] for p in options["priorities"]] == [1, 3]
+    assert options["ticket_type_id"] == 1
     assert [c[0] for c in halo.calls] == ["test", "user", "asset"]
     assert halo.calls[0] == ("test", "pw", 1)
 
