@@ -148,8 +148,9 @@ function showOptions(o) {
   fill("f-default_priority_id", o.priorities, label);
   if (o.clients) {
     fill("f-default_client_id", o.clients, label);
+    // a site belongs to its client: one not among the chosen client's sites is not kept
     const other = String(o.sites_client_id ?? "") !== $("f-default_client_id").value;
-    fill("f-default_site_id", other ? [] : o.sites, label, other);
+    fill("f-default_site_id", other ? [] : o.sites, label, true);
     fill("f-close_status_id", o.statuses, label);
     const shown = o.clients.length;
     const which = o.client_search ? ` matching "${o.client_search}"` : "";
