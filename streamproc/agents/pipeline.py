@@ -42,13 +42,14 @@ from streamproc.core.backfill import PREFIX as BACKFILL_PREFIX
 from streamproc.core.backfill import keep_raise
 from streamproc.core.credentials import CredentialsTested
 from streamproc.core.dryrun import restrain
+from streamproc.core.halo_names import with_names
 from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
 from streamproc.core.manual import warning_key
 from streamproc.core.outputs import activity as activity_action
 from streamproc.core.outputs import linked
 from streamproc.core.previews import PreviewWarningTicket
 from streamproc.core.selftest import SelfTestReport, with_report
-from streamproc.core.status import apply_backlog, apply_config
+from streamproc.core.status import apply_backlog, apply_config, empty_status
 
 if TYPE_CHECKING:
     from streamproc.agents.drift import DriftChecks
@@ -204,6 +205,11 @@ class Pipeline:
             return
         if obs.get("backfill_id"):  # POST …/backfill (agents/backfill.py)
             await self.backfills.run(obs, record, now())
+            return
+        if isinstance(obs.get("halo_names"), dict):  # a credential test (core/halo_names.py)
+            key = str(obs["company_id"]).encode()
+            status = self.batched.status(key) or empty_status()
+            self.batched.put_status(key, with_names(status, obs["halo_names"], str(obs.get("at"))))
             return
         company = obs["company_id"]
         config = self.config(company)
@@ -409,7 +415,8 @@ def _observation(record: InputRecord) -> dict[str, Any]:
         raise ContractError("invalid_json", f"observation is not JSON: {exc}") from None
     if not isinstance(obs, dict) or not obs.get("company_id"):
         raise ContractError("schema_invalid", "observation needs company_id and halo_ticket_id")
-    command = (obs.get("timer") and obs.get("alert_id")) or obs.get("backfill_id")
+    timer = obs.get("timer") and obs.get("alert_id")
+    command = timer or obs.get("backfill_id") or obs.get("halo_names")
     if not obs.get("halo_ticket_id") and not command:
         raise ContractError("schema_invalid", "observation needs company_id and halo_ticket_id")
     return obs

@@ -31,6 +31,12 @@ class TestCredentials(_Data):
     kind: Literal["test_credentials"] = "test_credentials"
     company_id: Id
     event_id: Id = Field(description="The test's id: the view waits for the answer by it.")
+    client_search: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Part of a client's name: options.clients lists the matches (the page's"
+        " search, for Halo instances with more clients than one page shows).",
+    )
 
 
 class CredentialsTested(_Data):

@@ -11,6 +11,8 @@ The status is a plain JSON-able dict kept in the ``company-status`` table:
                      bottleneck, else absent or None
 ``backfill``         ``{state: idle|running|done, total, created, skipped, failed, started_at,
                      finished_at}`` of the latest backfill (core/backfill.py)
+``halo_names``       ``{ticket_types, priorities, clients, sites, statuses: {id: name}, at}``
+                     as the latest credential test learned them (core/halo_names.py)
 ``dry_run_hours``    dry run (SPEC §8): ``{hour: {create, close, reopen, note, default_client}}``
                      what live mode would have done, per UTC hour (``YYYY-MM-DDTHH``), the last
                      25 hours; :func:`dry_run_summary` sums the last 24
@@ -39,6 +41,7 @@ def empty_status() -> Status:
         "dry_run_hours": {},
         "self_test": None,  # the latest self-test's report (core/selftest.py)
         "drift_check": None,  # the latest drift check's report (core/selftest.py)
+        "halo_names": None,  # Halo's names of the ids in use (core/halo_names.py)
         "backfill": {  # the latest backfill's progress (core/backfill.py)
             "state": "idle",
             "total": 0,

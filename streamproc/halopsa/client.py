@@ -166,6 +166,28 @@ class HaloClient(HaloClientBase):
         """One site (``GET /api/Site/{id}``); HaloNotFoundError if it does not exist."""
         return await self._object(creds, f"/api/Site/{int(site_id)}")
 
+    async def list_clients(
+        self, creds: HaloCredentials, search: str | None = None, limit: int = 100
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """One page of active clients by name (``GET /api/Client``): ``(record_count, rows)``.
+
+        Halo may hold thousands: the caller shows the first ``limit`` and searches for the rest."""
+        params = {"pageinate": "true", "page_size": str(limit), "page_no": "1", "order": "name"}
+        if search:
+            params["search"] = search
+        response = await self._api(creds, "GET", "/api/Client", params=params)
+        body = response.json()
+        rows = body.get("clients") if isinstance(body, dict) else body
+        rows = [r for r in rows or [] if isinstance(r, dict)][:limit]
+        total = f.as_int(body.get(f.RECORD_COUNT)) if isinstance(body, dict) else None
+        return (total if total is not None else len(rows)), rows
+
+    async def list_sites(self, creds: HaloCredentials, client_id: int) -> list[dict[str, Any]]:
+        """The active sites of one client (``GET /api/Site?client_id=``)."""
+        params = {"client_id": str(int(client_id))}
+        rows = await self._rows(creds, "/api/Site", "sites", params)
+        return [r for r in rows if f.as_int(r.get(f.CLIENT_ID)) in (None, int(client_id))]
+
     # Tickets
 
     async def get_ticket(self, creds: HaloCredentials, ticket_id: int) -> Ticket:

@@ -42,6 +42,12 @@ class HaloLike(Protocol):
         self, creds: HaloCredentials, serial: str, field_name: str | None = None
     ) -> object: ...
 
+    async def list_clients(
+        self, creds: HaloCredentials, search: str | None = None, limit: int = 100
+    ) -> tuple[int, list[dict[str, Any]]]: ...
+
+    async def list_sites(self, creds: HaloCredentials, client_id: int) -> list[dict[str, Any]]: ...
+
 
 class Wanted(Protocol):
     """What the test checks: the fields an IntegrationConfig and the API's body share."""
@@ -56,6 +62,8 @@ class Wanted(Protocol):
     def no_reopen_status_ids(self) -> Sequence[int]: ...
     @property
     def priority_matrix(self) -> Sequence[MatrixEntry]: ...
+    @property
+    def default_client_id(self) -> int | None: ...
 
 
 class Refused(Exception):
@@ -95,7 +103,9 @@ async def run_credentials_test(
 ) -> CredentialsTested:
     """The answer to ``action`` (``creds``: the job config's credentials, secret decrypted)."""
     try:
-        options = await check_credentials(halo, creds(), wanted)
+        clear = creds()
+        options = await check_credentials(halo, clear, wanted)
+        names = await directory(halo, clear, wanted, action.client_search)
     except Refused as refused:
         return CredentialsTested(event_id=action.event_id, error=refused.body)
     except SecretUnreadableError:  # encrypted a moment ago with the same key: a key mismatch
@@ -105,7 +115,38 @@ async def run_credentials_test(
             "action": "Give every worker the same STREAMPROC_SECRET_KEY, then try again.",
         }
         return CredentialsTested(event_id=action.event_id, error=body)
-    return CredentialsTested(event_id=action.event_id, options=options_json(options))
+    return CredentialsTested(event_id=action.event_id, options=options_json(options) | names)
+
+
+CLIENTS_SHOWN = 100  # one page of GET /api/Client; more are found by the page's search
+
+
+def _named(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{"id": r["id"], "name": str(r.get("name") or "")} for r in rows if r.get("id")]
+
+
+async def directory(
+    halo: HaloLike, creds: HaloCredentials, wanted: Wanted, search: str | None
+) -> dict[str, Any]:
+    """Names for the rest of the form, in at most three more requests: a page of clients (the
+    matches of ``search``), the sites of the default client, and the ticket statuses.
+
+    ``clients_total`` is Halo's count: more than listed means the page offers its search."""
+    try:
+        total, clients = await halo.list_clients(creds, search or None, CLIENTS_SHOWN)
+        client_id = wanted.default_client_id
+        sites = await halo.list_sites(creds, client_id) if client_id is not None else []
+        statuses = await halo.list_statuses(creds)
+    except HaloError as err:
+        raise Refused(halo_error_body(err)) from None
+    return {
+        "clients": _named(clients),
+        "clients_total": total,
+        "client_search": search or None,
+        "sites": _named(sites),
+        "sites_client_id": client_id,
+        "statuses": [{"id": s.id, "name": s.name} for s in statuses],
+    }
 
 
 async def check_credentials(halo: HaloLike, creds: HaloCredentials, wanted: Wanted) -> HaloOptions:

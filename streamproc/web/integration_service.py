@@ -79,7 +79,7 @@ def credentials(body: IntegrationBody, secret: str) -> HaloCredentials:
         ) from None
 
 
-Ask = Callable[[IntegrationConfig], Awaitable[CredentialsTested]]  # web/owner_ask.py
+Ask = Callable[[IntegrationConfig, str | None], Awaitable[CredentialsTested]]  # owner_ask.py
 
 
 async def test_integration(
@@ -91,13 +91,14 @@ async def test_integration(
     *,
     policy: AddressPolicy,
     resolver: Resolver = resolve,  # noqa: PT028 (not a test: tests Halo credentials)
+    client_search: str | None = None,  # noqa: PT028
 ) -> dict[str, Any]:
     """Check where the base URL resolves, then have the owner of the Halo instance test the
     credentials and ids of the config (``instances/credentials_check.py``): the pick-lists
     Halo offers (``options``), or the 422 naming what is wrong."""
     await check_resolved(body.base_url, policy, resolver)
     credentials(body, secret)  # 422 when the Halo client would refuse the URL
-    answer = await ask(tested_config(company_id, body, box.encrypt(secret)))
+    answer = await ask(tested_config(company_id, body, box.encrypt(secret)), client_search)
     if answer.error is not None:
         raise BodyError(422, answer.error)
     return answer.options or {}

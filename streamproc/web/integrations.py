@@ -37,6 +37,7 @@ from streamproc.web.shaping import (
 from streamproc.web.validation import (
     BodyError,
     check_company_id,
+    client_search,
     parse_integration_body,
     parse_json,
     validation_failed,
@@ -224,7 +225,13 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
             body = parse_integration_body(raw, guard.address_policy)
             secret = resolve_secret(body, stored(company_id), runtime.secrets)
             options = await test_integration(
-                ask, company_id, body, secret, runtime.secrets, policy=guard.address_policy
+                ask,
+                company_id,
+                body,
+                secret,
+                runtime.secrets,
+                policy=guard.address_policy,
+                client_search=client_search(raw),
             )
             return self.json({"ok": True, "options": options})
 

@@ -12,14 +12,16 @@ with a long queue (its budget spent by a storm) answers later than a person shou
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from streamproc.core.credentials import CredentialsTested, TestCredentials
+from streamproc.core.halo_names import learned
 from streamproc.core.jobs import HaloJob, job_id
-from streamproc.topology import HALO_JOBS
+from streamproc.topology import HALO_JOBS, TICKET_OBSERVATIONS
 from streamproc.web.validation import BodyError
 
 if TYPE_CHECKING:
@@ -34,9 +36,12 @@ ASK_WAIT = 25.0  # seconds a view waits for the owner's answer
 def asker(runtime: Runtime, wait: float = ASK_WAIT) -> Ask:
     """``ask(config)``: the owner's :class:`CredentialsTested` for ``config``, or a 503/504."""
     jobs = runtime.topic(HALO_JOBS).get_topic_name()
+    observations = runtime.topic(TICKET_OBSERVATIONS)
 
-    async def ask(config: IntegrationConfig) -> CredentialsTested:
-        action = TestCredentials(company_id=config.company_id, event_id=uuid.uuid4().hex)
+    async def ask(config: IntegrationConfig, client_search: str | None = None) -> CredentialsTested:
+        action = TestCredentials(
+            company_id=config.company_id, event_id=uuid.uuid4().hex, client_search=client_search
+        )
         job = HaloJob(
             job_id=job_id(action),
             company_id=config.company_id,
@@ -52,11 +57,30 @@ def asker(runtime: Runtime, wait: float = ASK_WAIT) -> Ask:
                 log.warning("credential test of %r not sent: %s", config.company_id, exc)
                 raise BodyError(503, _unsent()) from None
             try:
-                return await asyncio.wait_for(answer, wait)
+                tested = await asyncio.wait_for(answer, wait)
             except TimeoutError:
                 raise BodyError(504, _late(wait)) from None
+        if tested.options:
+            await remember(config, tested.options)
+        return tested
+
+    async def remember(config: IntegrationConfig, options: dict) -> None:
+        """Send the names the test learned to the company's lane (``core/halo_names.py``): the
+        page shows them beside the ids; losing them only leaves the ids bare."""
+        names = learned(options, config.default_client_id, config.default_site_id)
+        command = {"company_id": config.company_id, "halo_names": names, "at": _now()}
+        try:
+            await observations.send(
+                key=config.company_id.encode(), value=json.dumps(command).encode()
+            )
+        except Exception as exc:  # Kafka refused: the test itself succeeded
+            log.warning("names of %r not kept: %s", config.company_id, exc)
 
     return ask
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def _unsent() -> dict[str, str]:

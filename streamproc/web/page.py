@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from streamproc.contracts import IntegrationConfig
-from streamproc.web.page_form import e, local_time, render_form
+from streamproc.web.page_form import e, local_time, named, render_form
 from streamproc.web.shaping import ACTIONS
 from streamproc.web.validation import OBSCURED
 
@@ -131,7 +131,7 @@ def _state_section(status: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _config_section(config: IntegrationConfig | None, webhook_url: str) -> str:
+def _config_section(config: IntegrationConfig | None, webhook_url: str, names: Any = None) -> str:
     if config is None:
         return (
             '<section id="config"><h2>Configuration</h2><p class="muted">No HaloPSA integration '
@@ -143,15 +143,17 @@ def _config_section(config: IntegrationConfig | None, webhook_url: str) -> str:
         ("Client ID", config.client_id),
         ("Client secret", OBSCURED),
         ("Tenant", config.tenant or "—"),
-        ("Default ticket type", config.default_tickettype_id or "—"),
-        ("Default priority", config.default_priority_id or "—"),
+        ("Default ticket type", named(names, "ticket_types", config.default_tickettype_id)),
+        ("Default priority", named(names, "priorities", config.default_priority_id)),
         (
             "Default client / site",
-            f"{config.default_client_id or '—'} / {config.default_site_id or '—'}",
+            f"{named(names, 'clients', config.default_client_id)} /"
+            f" {named(names, 'sites', config.default_site_id)}",
         ),
         ("Requester by reference email", "yes" if config.use_reference_email else "no"),
         ("Serial field", config.serial_field_name),
-        *_policy_rows(config),
+        ("Close status", named(names, "statuses", config.close_status_id)),
+        *_policy_rows(config, names),
         ("Webhook URL", webhook_url),
         ("Webhook user", config.webhook_username or "—"),
         ("Maintenance windows", _windows(config)),
@@ -165,20 +167,22 @@ def _seconds(value: int) -> str:
     return f"{value} s" if value else "off"
 
 
-def _policy_rows(config: IntegrationConfig) -> list[tuple[str, Any]]:
-    """The ticket policies (SPEC §7) in words."""
+def _policy_rows(config: IntegrationConfig, names: Any = None) -> list[tuple[str, Any]]:
+    """The ticket policies (SPEC §7) in words (Halo's names beside the ids when known)."""
     matrix = "; ".join(
         f"{i + 1}. {m.severity or 'any severity'}, {m.alert_name_pattern or 'any name'} →"
-        f" priority {m.priority_id or 'default'}, type {m.tickettype_id or 'default'}"
+        f" priority {named(names, 'priorities', m.priority_id, 'default')},"
+        f" type {named(names, 'ticket_types', m.tickettype_id, 'default')}"
         for i, m in enumerate(config.priority_matrix)
     )
+    never = ", ".join(named(names, "statuses", i) for i in config.no_reopen_status_ids)
     mode = "dry run (reads Halo, writes nothing)" if config.mode == "dry_run" else "live"
     return [
         ("Mode", mode),
         ("Priority matrix", matrix or "— (the defaults)"),
         ("Close policy", config.close_policy.replace("_", " ")),
         ("Reopen window", _seconds(config.reopen_window_seconds)),
-        ("Never reopen statuses", ", ".join(map(str, config.no_reopen_status_ids)) or "—"),
+        ("Never reopen statuses", never or "—"),
         ("Occurrence notes at most every", _seconds(config.repeat_note_interval_seconds)),
         ("Flap hold-down", _seconds(config.hold_down_seconds)),
     ]
@@ -258,13 +262,14 @@ def render_page(
 
     ``activity`` is shown in the order given (pass it newest first).
     """
+    names = status.get("halo_names")  # what the latest credential test learned
     access_html = _access_section(access, config) if access is not None else ""
     editing = access is not None and access.scope == "edit" and config is not None
     form_html = ""
     if editing:
         path, _, query = access.form_action.partition("?")  # type: ignore[union-attr]
         api_url = f"{path}/page-api/ACTION" + (f"?{query}" if query else "")
-        form_html = render_form(config, api_url, access.form_token)  # type: ignore[arg-type,union-attr]
+        form_html = render_form(config, api_url, access.form_token, names)  # type: ignore[arg-type,union-attr]
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -272,7 +277,8 @@ def render_page(
         f'<style>{stylesheet()}</style><script src="/static/integration.js" defer></script>'
         "</head><body>"
         f"<header><h1>HaloPSA integration</h1><p>Company {e(company_id)}</p></header><main>"
-        f"{access_html}{_state_section(status)}{form_html}{_config_section(config, webhook_url)}"
+        f"{access_html}{_state_section(status)}{form_html}"
+        f"{_config_section(config, webhook_url, names)}"
         f"{_counters_section(status)}{_activity_section(activity)}"
         "</main></body></html>"
     )

@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from streamproc.contracts import IntegrationConfig
+from streamproc.core.halo_names import name_of
 
 
 def e(value: Any) -> str:
@@ -60,11 +61,23 @@ def _select(name: str, label: str, options: list[tuple[Any, str]], chosen: Any) 
     return f'<label>{e(label)}<select name="{name}" id="f-{name}">{items}</select></label>'
 
 
-def _picked(name: str, label: str, current: int | None) -> str:
-    """A pick-list Test fills with Halo's names; until then it holds the saved id."""
+def named(names: Any, kind: str, value: Any, none: str = "—") -> str:
+    """``Name (id)`` with Halo's name the latest credential test learned, else the bare id."""
+    if value is None:
+        return none
+    name = name_of(names, kind, value)
+    return f"{name} ({value})" if name else str(value)
+
+
+def _picked(name: str, label: str, current: int | None, names: Any = None, kind: str = "") -> str:
+    """A pick-list Test fills with Halo's names; until then it holds the saved id (with the
+    name learned by the latest test, when there is one)."""
     options: list[tuple[Any, str]] = [("", "— none —")]
     if current is not None:
-        options.append((current, f"ID {current} (press Test for names)"))
+        known = name_of(names, kind, current)
+        options.append(
+            (current, f"{known} ({current})" if known else f"ID {current} (press Test for names)")
+        )
     return _select(name, label, options, current if current is not None else "")
 
 
@@ -77,9 +90,10 @@ def _matrix(config: IntegrationConfig) -> str:
     return json.dumps(rows, indent=1) if rows else ""
 
 
-def render_form(config: IntegrationConfig, api_url: str, token: str) -> str:
+def render_form(config: IntegrationConfig, api_url: str, token: str, names: Any = None) -> str:
     """The editor's sections: settings (with Test and Save), maintenance windows, self-test and
-    backfill. ``api_url`` has ``ACTION`` where the page action goes."""
+    backfill. ``api_url`` has ``ACTION`` where the page action goes; ``names``: the status's
+    ``halo_names`` (the pick-lists show them until Test fills in Halo's lists)."""
     c = config
     connection = "".join(
         [
@@ -95,13 +109,22 @@ def render_form(config: IntegrationConfig, api_url: str, token: str) -> str:
     )
     tickets = "".join(
         [
-            _picked("default_tickettype_id", "Ticket type", c.default_tickettype_id),
-            _picked("default_priority_id", "Priority", c.default_priority_id),
-            _text("default_client_id", "Default client ID", c.default_client_id),
-            _text("default_site_id", "Default site ID", c.default_site_id),
+            _picked(
+                "default_tickettype_id",
+                "Ticket type",
+                c.default_tickettype_id,
+                names,
+                "ticket_types",
+            ),
+            _picked("default_priority_id", "Priority", c.default_priority_id, names, "priorities"),
+            _picked("default_client_id", "Default client", c.default_client_id, names, "clients"),
+            '<label>Find a client by name<input type="search" id="client-search"'
+            ' autocomplete="off" placeholder="type part of the name, then Enter">'
+            '<small class="muted" id="client-count"></small></label>',
+            _picked("default_site_id", "Default site", c.default_site_id, names, "sites"),
             _check("use_reference_email", "Requester by reference email", c.use_reference_email),
             _text("serial_field_name", "Serial field", c.serial_field_name),
-            _text("close_status_id", "Close status ID", c.close_status_id),
+            _picked("close_status_id", "Close status", c.close_status_id, names, "statuses"),
         ]
     )
     modes = [("live", "Live"), ("dry_run", "Dry run (reads Halo, writes nothing)")]
@@ -136,8 +159,10 @@ def render_form(config: IntegrationConfig, api_url: str, token: str) -> str:
     windows = json.dumps(
         [w.model_dump(mode="json", exclude_none=True) for w in c.maintenance_windows], indent=1
     )
+    known = json.dumps(names if isinstance(names, dict) else {})
     return (
-        f'<section class="wide" id="settings" data-api="{e(api_url)}" data-token="{e(token)}">'
+        f'<section class="wide" id="settings" data-api="{e(api_url)}" data-token="{e(token)}"'
+        f' data-names="{e(known)}">'
         "<h2>Settings</h2>"
         f'<fieldset><legend>Connection</legend><div class="grid">{connection}</div></fieldset>'
         f'<fieldset><legend>Tickets</legend><div class="grid">{tickets}</div></fieldset>'

@@ -228,3 +228,15 @@ def validate_integration(data: dict[str, Any], policy: AddressPolicy | None) -> 
         return IntegrationBody.model_validate(data, context={"address_policy": policy})
     except ValidationError as exc:
         raise validation_failed(field_errors(exc)) from None
+
+
+def client_search(raw: bytes) -> str | None:
+    """The test's ``client_search`` (part of a client's name, the page's search; not a setting,
+    so not in :class:`IntegrationBody`): stripped, None when absent, 422 when not text or too
+    long. Call after :func:`parse_integration_body` accepted ``raw``."""
+    value = parse_json(raw).get("client_search")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value) > 100:
+        raise validation_failed([{"field": "client_search", "message": "at most 100 characters"}])
+    return value.strip()

@@ -64,7 +64,8 @@ def test_an_edit_link_sets_up_the_integration_from_the_page(
         assert browser.eval("!!document.getElementById('settings')")
         assert browser.eval("document.getElementById('f-client_secret').value") == ""
         assert DEMO_CLIENT_SECRET not in browser.eval("document.documentElement.outerHTML")
-        assert "ID 1 (press Test for names)" in options(browser, "f-default_tickettype_id")
+        # the name the PUT's credential test learned, kept in the status (halo_names)
+        assert "Incident (1)" in options(browser, "f-default_tickettype_id")
 
         # a wrong base URL: the API's validation and its words
         browser.fill("#f-base_url", "ftp://halo.example")

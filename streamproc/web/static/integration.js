@@ -95,33 +95,68 @@ function settingsBody() {
   return body;
 }
 
-function fill(selectId, items, label) {
+// Fill a pick-list with Halo's names; the chosen id stays chosen even when this list lacks it
+// (a client beyond the first page, a search's matches), unless `drop` (a site of another client).
+function fill(selectId, items, label, drop) {
   const sel = $(selectId);
   const keep = sel.value;
+  const kept = sel.selectedOptions[0];
   sel.replaceChildren(new Option("— none —", ""));
   for (const it of items) sel.add(new Option(label(it), String(it.id)));
+  if (keep && !drop && ![...sel.options].some((o) => o.value === keep)) {
+    sel.add(new Option(kept.text, keep));
+  }
   if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
 }
+
+// Halo's name for an id: the last Test's lists in this tab, else what the server kept from the
+// latest credential test (status.halo_names); null when nobody named it.
+function nameOf(kind, id) {
+  if (id === null || id === undefined) return null;
+  const o = JSON.parse(sessionStorage.getItem("halo-options") || "{}");
+  const hit = (o[kind] || []).find((x) => x.id === id);
+  if (hit) return hit.name;
+  const kept = JSON.parse(($("settings") && $("settings").dataset.names) || "{}");
+  return (kept[kind] || {})[String(id)] || null;
+}
+
+const named = (kind, id) => (id === null || id === undefined ? "-"
+  : nameOf(kind, id) ? `${nameOf(kind, id)} (${id})` : String(id));
 
 async function test() {
   say("test-result", "Testing…", true);
   say("save-result", "", true);
   let body;
   try { body = settingsBody(); } catch (err) { return say("test-result", err.message, false); }
+  const search = $("client-search").value.trim();
+  if (search) body.client_search = search;
   const r = await act("test", body);
   if (!r.ok) return say("test-result", problem(r.status, r.body), false);
   const o = r.body.options;
   sessionStorage.setItem("halo-options", JSON.stringify(o));
   showOptions(o);
   say("test-result", `Connected: ${o.ticket_types.length} ticket types,`
-    + ` ${o.priorities.length} priorities. Choose them below, then Save.`, true);
+    + ` ${o.priorities.length} priorities, ${o.clients_total ?? 0} clients.`
+    + " Choose them below, then Save.", true);
 }
 
 // Halo's names in the pick-lists (after Test, and again after the reload a save makes, from
 // this tab's last Test: the saved id stays chosen, and the API checks it anyway).
 function showOptions(o) {
-  fill("f-default_tickettype_id", o.ticket_types, (t) => `${t.name} (${t.id})`);
-  fill("f-default_priority_id", o.priorities, (p) => `${p.name} (${p.id})`);
+  const label = (x) => `${x.name} (${x.id})`;
+  fill("f-default_tickettype_id", o.ticket_types, label);
+  fill("f-default_priority_id", o.priorities, label);
+  if (o.clients) {
+    fill("f-default_client_id", o.clients, label);
+    // a site belongs to its client: one not among the chosen client's sites is not kept
+    const other = String(o.sites_client_id ?? "") !== $("f-default_client_id").value;
+    fill("f-default_site_id", other ? [] : o.sites, label, true);
+    fill("f-close_status_id", o.statuses, label);
+    const shown = o.clients.length;
+    const which = o.client_search ? ` matching "${o.client_search}"` : "";
+    $("client-count").textContent = `${shown} of ${o.clients_total} clients${which}`
+      + (o.clients_total > shown ? ": type part of a name to find the others." : ".");
+  }
   const names = o.ticket_types.map((t) => `${t.id} = ${t.name}`).concat(
     o.priorities.map((p) => `priority ${p.id} = ${p.name}`));
   $("names").textContent = "IDs for the matrix: " + names.join(", ");
@@ -200,9 +235,11 @@ async function backfillPreview() {
     const tr = rows.insertRow();
     const when = new Date(a.raised_at);
     const w = a.would || {};
+    const would = `${w.action || "?"}: priority ${named("priorities", w.priority_id)},`
+      + ` type ${named("ticket_types", w.tickettype_id)}, client`
+      + ` ${named("clients", w.client_id)}, site ${named("sites", w.site_id)}`;
     for (const v of [isNaN(when) ? a.raised_at : when.toLocaleString(), a.computer,
-      a.alert_name, a.severity, `${w.action || "?"} (priority ${w.priority_id ?? "-"},`
-      + ` type ${w.tickettype_id ?? "-"})`]) tr.insertCell().textContent = v ?? "";
+      a.alert_name, a.severity, would]) tr.insertCell().textContent = v ?? "";
   }
   table.append(rows);
   out.append(table);
@@ -236,8 +273,22 @@ document.addEventListener("DOMContentLoaded", () => {
   if (known) showOptions(JSON.parse(known));
   $("test").addEventListener("click", run(test));
   // Halo's priorities belong to the ticket type's SLA: once tested, a new type tests again
-  $("f-default_tickettype_id").addEventListener("change", () => {
-    if (sessionStorage.getItem("halo-options")) run(test)();
+  // the same for a client's sites; and the client search asks Halo again (debounced: each
+  // search is one credential test on the Halo instance's owner, within its budget)
+  for (const id of ["f-default_tickettype_id", "f-default_client_id"]) {
+    $(id).addEventListener("change", () => {
+      if (sessionStorage.getItem("halo-options")) run(test)();
+    });
+  }
+  let typing = null;
+  $("client-search").addEventListener("input", () => {
+    clearTimeout(typing);
+    const v = $("client-search").value.trim();
+    if (v.length === 1) return;
+    typing = setTimeout(run(test), 700);
+  });
+  $("client-search").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") { ev.preventDefault(); clearTimeout(typing); run(test)(); }
   });
   $("save").addEventListener("click", run(save));
   $("save-windows").addEventListener("click", run(saveWindows));

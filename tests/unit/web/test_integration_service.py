@@ -56,17 +56,29 @@ class FakeHalo:
     async def find_asset_by_serial(self, creds, serial, field_name=None):
         self.calls.append(("asset", field_name))
 
+    async def list_clients(self, creds, search=None, limit=100):
+        self.calls.append(("clients", search, limit))
+        rows = [{"id": 11, "name": "Acme Corporation"}, {"id": 12, "name": "Globex Ltd"}]
+        return 2, [r for r in rows if not search or search.lower() in r["name"].lower()]
+
+    async def list_sites(self, creds, client_id):
+        self.calls.append(("sites", client_id))
+        return [{"id": 21, "name": "Acme HQ", "client_id": 11}] if client_id == 11 else []
+
+    async def list_statuses(self, creds):
+        return [Status(1, "New", {}), Status(9, "Closed", {})]
+
 
 async def public(host: str, port: int) -> list[str]:
     return ["8.8.8.8"]
 
 
-async def check_live(halo, b, secret, resolver=public):
+async def check_live(halo, b, secret, resolver=public, client_search=None):
     """The web path with the owner's part run in-process: the job's config carries the secret
     encrypted, and the owner decrypts it (as ``HaloExecutor.credentials`` does)."""
     configs = []
 
-    async def ask(config):
+    async def ask(config, search):
         configs.append(config)
 
         def creds():
@@ -77,11 +89,13 @@ async def check_live(halo, b, secret, resolver=public):
                 tenant=config.tenant,
             )
 
-        action = TestCredentials(company_id=config.company_id, event_id="t1")
+        action = TestCredentials(company_id=config.company_id, event_id="t1", client_search=search)
         return await run_credentials_test(halo, creds, action, config)
 
     policy = AddressPolicy()
-    options = await _check_live(ask, "acme", b, secret, BOX, policy=policy, resolver=resolver)
+    options = await _check_live(
+        ask, "acme", b, secret, BOX, policy=policy, resolver=resolver, client_search=client_search
+    )
     assert secret not in configs[0].model_dump_json()  # only the encrypted secret travels
     return options
 
@@ -103,7 +117,7 @@ async def test_good_credentials_probe_permissions_and_return_options():
     options = await check_live(halo, body(default_tickettype_id=1, default_priority_id=3), "pw")
     assert [p["id"] for p in options["priorities"]] == [1, 3]
     assert options["ticket_type_id"] == 1
-    assert [c[0] for c in halo.calls] == ["test", "user", "asset"]
+    assert [c[0] for c in halo.calls] == ["test", "user", "asset", "clients"]
     assert halo.calls[0] == ("test", "pw", 1)
 
 
@@ -251,3 +265,27 @@ async def test_no_reopen_statuses_must_exist_in_halo():
     await check_live(WithStatuses(), body(no_reopen_status_ids=[12]), "pw")
     error = await rejected(WithStatuses(), body(no_reopen_status_ids=[12, 13]))
     assert (error["error"], error["field"]) == ("invalid_default", "no_reopen_status_ids[1]")
+
+
+async def test_options_name_clients_sites_and_statuses_in_three_more_requests():
+    halo = FakeHalo()
+    options = await check_live(halo, body(default_client_id=11), "pw")
+    assert options["clients"] == [
+        {"id": 11, "name": "Acme Corporation"},
+        {"id": 12, "name": "Globex Ltd"},
+    ]
+    assert options["clients_total"] == 2
+    assert options["sites"] == [{"id": 21, "name": "Acme HQ"}]
+    assert options["sites_client_id"] == 11
+    assert {"id": 9, "name": "Closed"} in options["statuses"]
+    assert ("clients", None, 100) in halo.calls
+    assert ("sites", 11) in halo.calls
+
+
+async def test_client_search_reaches_halo_and_no_default_client_reads_no_sites():
+    halo = FakeHalo()
+    options = await check_live(halo, body(), "pw", client_search="glob")
+    assert options["clients"] == [{"id": 12, "name": "Globex Ltd"}]
+    assert options["client_search"] == "glob"
+    assert options["sites"] == []
+    assert not [c for c in halo.calls if c[0] == "sites"]

@@ -212,3 +212,44 @@ def test_times_are_marked_for_the_viewers_local_time_with_utc_text_without_scrip
     assert shown == '<time datetime="2026-05-01T10:15:00+02:00">2026-05-01 08:15 UTC</time>'
     assert local_time(None) == "never"
     assert local_time("<b>not a time</b>") == "&lt;b&gt;not a time&lt;/b&gt;"
+
+
+NAMES = {
+    "ticket_types": {"1": "Alert"},
+    "priorities": {"2": "High"},
+    "clients": {"11": "Acme <Corp>"},
+    "sites": {"21": "Acme HQ"},
+    "statuses": {"9": "Closed"},
+    "at": "2026-05-01T00:00:00+00:00",
+}
+
+
+def test_saved_ids_show_halo_names_kept_from_the_latest_test_and_bare_ids_otherwise():
+    cfg = config(
+        default_tickettype_id=1,
+        default_priority_id=2,
+        default_client_id=11,
+        default_site_id=22,
+        close_status_id=9,
+        priority_matrix=[{"severity": "critical", "priority_id": 2, "tickettype_id": 3}],
+    )
+    html = page({"halo_names": NAMES}, cfg=cfg)
+    assert "<dd>Alert (1)</dd>" in html
+    assert "<dd>High (2)</dd>" in html
+    assert "<dd>Acme &lt;Corp&gt; (11) / 22</dd>" in html  # site 22 was never named
+    assert "<dd>Closed (9)</dd>" in html
+    assert "priority High (2), type 3" in html
+    bare = page(None, cfg=cfg)
+    assert "<dd>1</dd>" in bare
+    assert "<dd>11 / 22</dd>" in bare
+
+
+def test_the_form_offers_the_kept_names_until_test_fills_the_lists():
+    cfg = config(default_client_id=11, default_site_id=21, close_status_id=9)
+    status = normalize_status({"halo_names": NAMES}, cfg)
+    html = render_page("acme", cfg, status, [], "/x", access("edit"))
+    assert '<option value="11" selected>Acme &lt;Corp&gt; (11)</option>' in html
+    assert '<option value="21" selected>Acme HQ (21)</option>' in html
+    assert '<option value="9" selected>Closed (9)</option>' in html
+    assert 'id="client-search"' in html
+    assert "data-names=" in html
