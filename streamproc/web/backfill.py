@@ -19,7 +19,6 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,7 @@ from streamproc.core import backfill as core
 from streamproc.core import state_key
 from streamproc.core.state import AlertTicketState
 from streamproc.topology import TICKET_OBSERVATIONS
-from streamproc.web.common import guarded, read_body
+from streamproc.web.common import Configured, guarded, read_body
 from streamproc.web.shaping import load_json_value
 
 if TYPE_CHECKING:
@@ -51,9 +50,6 @@ NOT_ENABLED = {
     "message": "the HaloPSA integration is turned off: enable it before a backfill",
 }
 
-Admit = Callable[[View, Request, str, bytes], Awaitable[Response | None]]
-Stored = Callable[[str], IntegrationConfig | None]
-
 
 def running(progress: dict | None, now: datetime) -> bool:
     """A backfill is running (and not stuck: one started ``STUCK`` ago may be started again)."""
@@ -72,8 +68,8 @@ def progress_json(progress: dict) -> dict[str, Any]:
     return {k: progress.get(k) for k in keys}
 
 
-def register(app: faust.App, base: str, runtime: Runtime, *, admit: Admit, stored: Stored) -> None:
-    """Attach the view (``admit``, ``stored``: those of the integration views)."""
+def register(app: faust.App, base: str, runtime: Runtime, *, configured: Configured) -> None:
+    """Attach the view (``configured``: the integration views' admission and config)."""
     tables = runtime.topology
     observations = runtime.topic(TICKET_OBSERVATIONS)
 
@@ -100,24 +96,18 @@ def register(app: faust.App, base: str, runtime: Runtime, *, admit: Admit, store
     class Backfill(View):
         @guarded
         async def get(self, request: Request, company_id: str) -> Response:
-            routed = await admit(self, request, company_id, b"")
-            if routed is not None:
-                return routed
-            config = stored(company_id)
-            if config is None:
-                return self.json(NOT_CONFIGURED, status=404)
+            config = await configured(self, request, company_id, b"", NOT_CONFIGURED)
+            if not isinstance(config, IntegrationConfig):
+                return config
             now = datetime.now(UTC)
             return self.json(core.preview(company_id, states(company_id), config, now))
 
         @guarded
         async def post(self, request: Request, company_id: str) -> Response:
             raw = await read_body(request)
-            routed = await admit(self, request, company_id, raw)
-            if routed is not None:
-                return routed
-            config = stored(company_id)
-            if config is None:
-                return self.json(NOT_CONFIGURED, status=409)
+            config = await configured(self, request, company_id, raw, NOT_CONFIGURED, 409)
+            if not isinstance(config, IntegrationConfig):
+                return config
             if not config.enabled:
                 return self.json(NOT_ENABLED, status=409)
             now = datetime.now(UTC)

@@ -18,6 +18,7 @@ import hmac
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web as aioweb
@@ -28,6 +29,8 @@ from streamproc.web.validation import MAX_BODY, BodyError
 
 if TYPE_CHECKING:
     import faust
+
+    from streamproc.contracts import IntegrationConfig
 
 log = logging.getLogger("streamproc.web")
 FORWARDED = "X-Streamproc-Forwarded"
@@ -160,3 +163,35 @@ def unauthorized(view: View, scheme: str = "Bearer") -> Response:
         status=401,
         headers={"WWW-Authenticate": f'{scheme} realm="streamproc"'},
     )
+
+
+Admit = Callable[[View, Request, str, bytes], Awaitable[Response | None]]
+Stored = Callable[[str], "IntegrationConfig | None"]
+
+
+@dataclass(frozen=True)
+class Configured:
+    """What every view of a saved integration does first: admit the caller (``admit``: 401, 429,
+    or the answer of the worker owning the company), then find the saved config (``stored``)."""
+
+    admit: Admit
+    stored: Stored
+
+    async def __call__(
+        self,
+        view: View,
+        request: Request,
+        company_id: str,
+        body: bytes,
+        missing: dict[str, str],
+        status: int = 404,
+    ) -> IntegrationConfig | Response:
+        """The company's saved config, or the answer to give: the admission's, or ``missing``
+        with ``status`` when no integration is saved."""
+        routed = await self.admit(view, request, company_id, body)
+        if routed is not None:
+            return routed
+        config = self.stored(company_id)
+        if config is None:
+            return view.json(missing, status=status)
+        return config

@@ -21,7 +21,13 @@ from streamproc import activity_log
 from streamproc.contracts import IntegrationConfig, encode
 from streamproc.topology import INTEGRATION_CONFIG
 from streamproc.web import backfill, maintenance_windows, page_api, selftest
-from streamproc.web.common import forward_to_owner, guarded, read_body, unauthorized
+from streamproc.web.common import (
+    Configured,
+    forward_to_owner,
+    guarded,
+    read_body,
+    unauthorized,
+)
 from streamproc.web.integration_service import prepare_config, resolve_secret, test_integration
 from streamproc.web.links import Scope, mint, new_generation, page_path
 from streamproc.web.owner_ask import asker
@@ -121,6 +127,8 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
     def stored(company_id: str) -> Any:
         return load_config(tables.configs.get(company_id.encode()))
 
+    configured = Configured(admit, stored)
+
     async def publish(company_id: str, value: bytes | None) -> None:
         fut = await topic.send(key=company_id.encode(), value=value)
         await fut  # wait for the broker's ack: answer 200 only once the record is durable
@@ -139,12 +147,9 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
     class Integration(View):
         @guarded
         async def get(self, request: Request, company_id: str) -> Response:
-            routed = await admit(self, request, company_id, b"")
-            if routed is not None:
-                return routed
-            config = stored(company_id)
-            if config is None:
-                return self.json(NOT_CONFIGURED, status=404)
+            config = await configured(self, request, company_id, b"", NOT_CONFIGURED)
+            if not isinstance(config, IntegrationConfig):
+                return config
             view_link = link(config, "view", settings.page_link_ttl)
             return self.json(
                 {
@@ -254,22 +259,17 @@ def register(app: faust.App, runtime: Runtime, guard: Guard) -> None:
         @guarded
         async def delete(self, request: Request, company_id: str) -> Response:
             """Revoke every page link of the company handed out so far."""
-            routed = await admit(self, request, company_id, b"")
-            if routed is not None:
-                return routed
-            config = stored(company_id)
-            if config is None:
-                return self.json(NOT_CONFIGURED, status=404)
+            config = await configured(self, request, company_id, b"", NOT_CONFIGURED)
+            if not isinstance(config, IntegrationConfig):
+                return config
             renewed = config.model_copy(update={"link_generation": new_generation()})
             await publish(company_id, encode(renewed))
             log.info("page links of company %r revoked", company_id)
             return self.json({"revoked": True})
 
-    maintenance_windows.register(
-        app, BASE, admit=admit, stored=stored, publish=publish, applied=applied
-    )
-    selftest.register(app, BASE, runtime, admit=admit, stored=stored)
-    backfill.register(app, BASE, runtime, admit=admit, stored=stored)
+    maintenance_windows.register(app, BASE, configured=configured, publish=publish, applied=applied)
+    selftest.register(app, BASE, runtime, configured=configured)
+    backfill.register(app, BASE, runtime, configured=configured)
 
     @app.page("/api/v1/companies/{company_id}/activity")
     class Activity(View):

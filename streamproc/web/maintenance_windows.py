@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from streamproc.contracts import IntegrationConfig, encode
 from streamproc.contracts.windows import MaintenanceSettings, MaintenanceWindow
 from streamproc.core.windows import active_ids
-from streamproc.web.common import guarded, read_body
+from streamproc.web.common import Configured, guarded, read_body
 from streamproc.web.validation import field_errors, parse_json, validation_failed
 
 if TYPE_CHECKING:
@@ -31,8 +31,6 @@ NOT_CONFIGURED = {
     "message": "no HaloPSA integration is saved: save it before its maintenance windows",
 }
 
-Admit = Callable[[View, Request, str, bytes], Awaitable[Response | None]]
-Stored = Callable[[str], IntegrationConfig | None]
 Publish = Callable[[str, bytes | None], Awaitable[None]]
 Applied = Callable[[str, datetime], Awaitable[None]]
 
@@ -62,33 +60,27 @@ def windows_json(windows: tuple[MaintenanceWindow, ...], now: datetime) -> dict[
 
 
 def register(
-    app: faust.App, base: str, *, admit: Admit, stored: Stored, publish: Publish, applied: Applied
+    app: faust.App, base: str, *, configured: Configured, publish: Publish, applied: Applied
 ) -> None:
-    """Attach the view (``admit``, ``stored``, ``publish``, ``applied``: those of the
+    """Attach the view (``configured``, ``publish``, ``applied``: those of the
     integration views)."""
 
     @app.page(base + "/maintenance-windows")
     class MaintenanceWindows(View):
         @guarded
         async def get(self, request: Request, company_id: str) -> Response:
-            routed = await admit(self, request, company_id, b"")
-            if routed is not None:
-                return routed
-            config = stored(company_id)
-            if config is None:
-                return self.json(NOT_CONFIGURED, status=404)
+            config = await configured(self, request, company_id, b"", NOT_CONFIGURED)
+            if not isinstance(config, IntegrationConfig):
+                return config
             return self.json(windows_json(config.maintenance_windows, datetime.now(UTC)))
 
         @guarded
         async def put(self, request: Request, company_id: str) -> Response:
             raw = await read_body(request)
-            routed = await admit(self, request, company_id, raw)
-            if routed is not None:
-                return routed
+            config = await configured(self, request, company_id, raw, NOT_CONFIGURED)
+            if not isinstance(config, IntegrationConfig):
+                return config
             windows = parse_windows(raw)
-            config = stored(company_id)
-            if config is None:
-                return self.json(NOT_CONFIGURED, status=404)
             now = datetime.now(UTC)
             saved = config.model_copy(update={"maintenance_windows": windows, "updated_at": now})
             await publish(company_id, encode(saved))

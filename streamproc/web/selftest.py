@@ -21,7 +21,6 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,7 @@ from streamproc.contracts import IntegrationConfig
 from streamproc.core.jobs import HaloJob, job_id
 from streamproc.core.selftest import RunSelfTest
 from streamproc.topology import HALO_JOBS
-from streamproc.web.common import guarded, read_body
+from streamproc.web.common import Configured, guarded, read_body
 from streamproc.web.shaping import load_json_value
 from streamproc.web.validation import parse_json, validation_failed
 
@@ -46,9 +45,6 @@ NOT_CONFIGURED = {
     "error": "not_configured",
     "message": "no HaloPSA integration is saved: save it before running its self-test",
 }
-
-Admit = Callable[[View, Request, str, bytes], Awaitable[Response | None]]
-Stored = Callable[[str], IntegrationConfig | None]
 
 
 def wants_write(raw: bytes, config: IntegrationConfig) -> bool:
@@ -78,8 +74,8 @@ def report_json(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def register(app: faust.App, base: str, runtime: Runtime, *, admit: Admit, stored: Stored) -> None:
-    """Attach the view (``admit``, ``stored``: those of the integration views)."""
+def register(app: faust.App, base: str, runtime: Runtime, *, configured: Configured) -> None:
+    """Attach the view (``configured``: the integration views' admission and config)."""
     jobs = runtime.topic(HALO_JOBS).get_topic_name()
     statuses = runtime.topology.company_status
 
@@ -120,12 +116,9 @@ def register(app: faust.App, base: str, runtime: Runtime, *, admit: Admit, store
         @guarded
         async def post(self, request: Request, company_id: str) -> Response:
             raw = await read_body(request)
-            routed = await admit(self, request, company_id, raw)
-            if routed is not None:
-                return routed
-            config = stored(company_id)
-            if config is None:
-                return self.json(NOT_CONFIGURED, status=404)
+            config = await configured(self, request, company_id, raw, NOT_CONFIGURED)
+            if not isinstance(config, IntegrationConfig):
+                return config
             write = wants_write(raw, config)
             action = RunSelfTest(company_id=company_id, event_id=uuid.uuid4().hex, write=write)
             return await run(self, config, action)
@@ -135,12 +128,9 @@ def register(app: faust.App, base: str, runtime: Runtime, *, admit: Admit, store
         @guarded
         async def post(self, request: Request, company_id: str) -> Response:
             raw = await read_body(request)
-            routed = await admit(self, request, company_id, raw)
-            if routed is not None:
-                return routed
-            config = stored(company_id)
-            if config is None:
-                return self.json(NOT_CONFIGURED, status=404)
+            config = await configured(self, request, company_id, raw, NOT_CONFIGURED)
+            if not isinstance(config, IntegrationConfig):
+                return config
             test_id = uuid.uuid4().hex
             action = RunSelfTest(company_id=company_id, event_id=test_id, purpose="check")
             return await run(self, config, action)
