@@ -17,7 +17,7 @@ A lane batch costs about as much to end (deliveries awaited, state and status wr
 changelog round trip) as its records cost to handle, and a lane that keeps up takes its records
 one at a time. When a lane's first record lies far behind its partition's end (a backlog after
 a restart, an outage or a burst), the lane lingers a moment before it takes its batch, so that
-its company's next records join it: catching up then costs less than half the CPU per record.
+its company's next records join it: catching up then costs about 40 % less CPU per record.
 A lane that keeps up never waits.
 """
 
