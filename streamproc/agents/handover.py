@@ -28,10 +28,12 @@ if TYPE_CHECKING:
 
 
 class LocalReply:
-    """A reply as a lane record: the company's key and the held record's position (the lane
-    handles it as the held record: ``Pipeline.on_local_reply``)."""
+    """A reply as a lane record: the company's key and the held record's position and context
+    (the lane handles it as the held record: ``Pipeline.on_local_reply``). Its batch reads and
+    writes the company's tables in that context, also when the reply turns out stale and the
+    batch ends on it."""
 
-    __slots__ = ("key", "offset", "partition", "reply", "topic", "tp")
+    __slots__ = ("context", "key", "offset", "partition", "reply", "topic", "tp")
 
     local = True  # not a Kafka record: nothing to acknowledge
 
@@ -42,6 +44,7 @@ class LocalReply:
         self.topic: str = held.topic
         self.partition: int = held.partition
         self.offset: int = held.offset
+        self.context = held.context  # the company's partition (engine/tables.py)
 
     @property
     def value(self) -> bytes:

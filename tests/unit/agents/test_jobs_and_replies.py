@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from faust.types import TP
 
 from streamproc.agents.dispatch import CompanyDispatcher
-from streamproc.agents.handover import Handover
+from streamproc.agents.handover import Handover, LocalReply
 from streamproc.agents.pipeline import Pipeline
 from streamproc.contracts.outputs import Would
 from streamproc.core import TicketClosedByUs, TicketCreated, TicketPreviewed, state_key
@@ -43,6 +43,8 @@ class Outbox:
 
 
 class Record:
+    context = None  # the context faust delivered it in (ContextStore checks it is there)
+
     def __init__(self, topic: str, offset: int, value: dict, key: bytes = b"acme") -> None:
         self.tp = TP(topic, 0)
         self.topic, self.partition, self.offset = topic, 0, offset
@@ -53,13 +55,27 @@ class Record:
         self.acked = True
 
 
+class ContextStore(FakeStore):
+    """As engine/tables.TableStore: a record is read and written in the context its stream
+    delivered it in, so a record without one fails."""
+
+    def get(self, record, key: bytes):
+        if record is not None:
+            record.context  # noqa: B018 - AttributeError as TableStore would raise
+        return super().get(record, key)
+
+    def put(self, record, key: bytes, value) -> asyncio.Future[None]:
+        record.context  # noqa: B018
+        return super().put(record, key, value)
+
+
 def pipeline() -> tuple[Pipeline, Outbox]:
     outbox = Outbox()
     stores = SimpleNamespace(
-        alert_state=FakeStore(),
-        company_status=FakeStore(),
-        configs=FakeStore(),
-        activity=FakeStore(),
+        alert_state=ContextStore(),
+        company_status=ContextStore(),
+        configs=ContextStore(),
+        activity=ContextStore(),
     )
     stores.configs.data[(0, b"acme")] = CONFIG.model_dump(mode="json")
     runtime = SimpleNamespace(
@@ -243,6 +259,38 @@ async def test_a_handed_over_reply_that_sends_a_job_leaves_its_record_waiting_in
     assert raise_a.acked
     outcomes = [r["outcome"] for r in outbox.on("halopsa.ticket-results")]
     assert outcomes == ["created", "closed"]
+
+
+async def test_a_batch_that_ends_on_a_stale_handed_over_reply_still_writes_its_status() -> None:
+    """A handed-over reply whose alert no longer waits for it (answered meanwhile) is dropped;
+    when it is the last record of a batch, the batch's results are still folded into the
+    company status, in the company's partition (the chaos run found a lane retrying such a
+    batch forever)."""
+    p, outbox = pipeline()
+    dispatcher = CompanyDispatcher(batch_scope=p.batched.batch)
+    _, taken = handed_over(p, dispatcher)
+    raise_a = Record("watchman.alerts", 1, alert_event("acme", "a1", minute=0))
+    await feed(dispatcher, p, raise_a)
+    stale = created_for(taken[0]).model_copy(update={"job_id": "open_ticket:other:x"})
+    clear_b = Record("watchman.alerts", 2, alert_event("acme", "b1", "cleared", minute=1))
+
+    async def guarded_alert(record):
+        await p.guarded(record, p.on_alert)
+
+    async def guarded_reply(record):
+        await p.guarded(record, p.on_local_reply)
+
+    dispatcher.submit(clear_b, guarded_alert)  # a result to fold at the batch's end
+    dispatcher.submit(LocalReply(stale, raise_a), guarded_reply)  # the same batch, last
+    await asyncio.wait_for(_drained(dispatcher), 5)
+
+    # the batch ended (it was retried forever before: _drained timed out)
+    assert dispatcher.acks.waiting(clear_b.tp) == 2  # clear_b done, behind raise_a's offset
+    results = outbox.on("halopsa.ticket-results")
+    assert [(r["alert_id"], r["reason"]) for r in results] == [("b1", "no_ticket")]
+    status = p.batched.stores.company_status.data[(0, b"acme")]
+    assert status["counters"]["skipped"] == {"no_ticket": 1}
+    assert not raise_a.acked  # still waits for its own reply
 
 
 async def test_dry_run_previews_travel_both_ways_and_write_nothing() -> None:
