@@ -29,6 +29,8 @@ from streamproc.web.integration_service import test_integration as _check_live
 from streamproc.web.validation import BodyError, IntegrationBody, validate_integration
 
 BOX = SecretBox(SecretStr(Fernet.generate_key().decode()))
+# long enough that the encrypted secret (random base64) never contains it by chance
+SECRET = "pw-never-in-the-clear"
 INCIDENT = TicketType(1, "Incident", 1, 3, {})
 PRIOS = tuple(Priority(i, n, 1, {}) for i, n in ((1, "Critical"), (3, "Medium")))
 
@@ -101,24 +103,24 @@ async def check_live(halo, b, secret, resolver=public, client_search=None):
 
 
 def body(**overrides: object) -> IntegrationBody:
-    data = {"base_url": "https://acme.halopsa.com", "client_id": "cid", "client_secret": "pw"}
+    data = {"base_url": "https://acme.halopsa.com", "client_id": "cid", "client_secret": SECRET}
     return IntegrationBody.model_validate({**data, **overrides})
 
 
 async def rejected(halo, b) -> dict:
     with pytest.raises(BodyError) as info:
-        await check_live(halo, b, "pw")
+        await check_live(halo, b, SECRET)
     assert info.value.status == 422
     return info.value.body
 
 
 async def test_good_credentials_probe_permissions_and_return_options():
     halo = FakeHalo()
-    options = await check_live(halo, body(default_tickettype_id=1, default_priority_id=3), "pw")
+    options = await check_live(halo, body(default_tickettype_id=1, default_priority_id=3), SECRET)
     assert [p["id"] for p in options["priorities"]] == [1, 3]
     assert options["ticket_type_id"] == 1
     assert [c[0] for c in halo.calls] == ["test", "user", "asset", "clients"]
-    assert halo.calls[0] == ("test", "pw", 1)
+    assert halo.calls[0] == ("test", SECRET, 1)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +149,7 @@ async def test_invalid_defaults():
     out = await rejected(FakeHalo(), body(default_tickettype_id=1, default_priority_id=4))
     assert (out["error"], out["field"]) == ("invalid_default", "default_priority_id")
     # without a ticket type the priority is checked against all SLAs' priorities
-    await check_live(FakeHalo(), body(default_priority_id=4), "pw")
+    await check_live(FakeHalo(), body(default_priority_id=4), SECRET)
 
 
 def test_resolve_secret():
@@ -178,7 +180,7 @@ async def test_a_name_resolving_to_a_metadata_address_never_reaches_halo():
 
     halo = FakeHalo()
     with pytest.raises(BodyError) as info:
-        await check_live(halo, body(), "pw", resolver=metadata)
+        await check_live(halo, body(), SECRET, resolver=metadata)
     assert info.value.status == 422
     assert info.value.body["fields"][0]["field"] == "base_url"
     assert halo.calls == []  # the client secret was never sent
@@ -221,7 +223,7 @@ async def test_priority_matrix_entries_are_checked_against_halo_per_sla():
             {"alert_name_pattern": "Backup*", "tickettype_id": 2, "priority_id": 4},
         ],
     )
-    await check_live(SlaHalo(), good, "pw")
+    await check_live(SlaHalo(), good, SECRET)
     no_type = body(default_tickettype_id=1, priority_matrix=[{"severity": "x", "tickettype_id": 7}])
     error = await rejected(SlaHalo(), no_type)
     assert (error["error"], error["field"]) == (
@@ -262,14 +264,14 @@ async def test_no_reopen_statuses_must_exist_in_halo():
         async def list_statuses(self, creds):
             return [Status(1, "New", {}), Status(9, "Closed", {}), Status(12, "Won't fix", {})]
 
-    await check_live(WithStatuses(), body(no_reopen_status_ids=[12]), "pw")
+    await check_live(WithStatuses(), body(no_reopen_status_ids=[12]), SECRET)
     error = await rejected(WithStatuses(), body(no_reopen_status_ids=[12, 13]))
     assert (error["error"], error["field"]) == ("invalid_default", "no_reopen_status_ids[1]")
 
 
 async def test_options_name_clients_sites_and_statuses_in_three_more_requests():
     halo = FakeHalo()
-    options = await check_live(halo, body(default_client_id=11), "pw")
+    options = await check_live(halo, body(default_client_id=11), SECRET)
     assert options["clients"] == [
         {"id": 11, "name": "Acme Corporation"},
         {"id": 12, "name": "Globex Ltd"},
@@ -284,7 +286,7 @@ async def test_options_name_clients_sites_and_statuses_in_three_more_requests():
 
 async def test_client_search_reaches_halo_and_no_default_client_reads_no_sites():
     halo = FakeHalo()
-    options = await check_live(halo, body(), "pw", client_search="glob")
+    options = await check_live(halo, body(), SECRET, client_search="glob")
     assert options["clients"] == [{"id": 12, "name": "Globex Ltd"}]
     assert options["client_search"] == "glob"
     assert options["sites"] == []
