@@ -86,8 +86,17 @@ def _ids(values: tuple[int, ...]) -> str:
 
 
 def _matrix(config: IntegrationConfig) -> str:
-    rows = [m.model_dump(mode="json", exclude_none=True) for m in config.priority_matrix]
-    return json.dumps(rows, indent=1) if rows else ""
+    """The matrix entries as JSON for the script's row editor (data-matrix)."""
+    return json.dumps(
+        [m.model_dump(mode="json", exclude_none=True) for m in config.priority_matrix]
+    )
+
+
+def _windows(config: IntegrationConfig) -> str:
+    """The maintenance windows as JSON for the script's row editor (data-windows)."""
+    return json.dumps(
+        [w.model_dump(mode="json", exclude_none=True) for w in config.maintenance_windows]
+    )
 
 
 def render_form(config: IntegrationConfig, api_url: str, token: str, names: Any = None) -> str:
@@ -150,14 +159,17 @@ def render_form(config: IntegrationConfig, api_url: str, token: str, names: Any 
                 "Occurrence notes at most every (s, 0 = off)",
                 c.repeat_note_interval_seconds,
             ),
-            '<label class="full">Priority matrix (JSON list, first match wins: severity,'
-            " alert_name_pattern, priority_id, tickettype_id)"
-            f'<textarea name="priority_matrix" id="f-priority_matrix" rows="4">{e(_matrix(c))}'
-            '</textarea><small class="muted" id="names"></small></label>',
         ]
     )
-    windows = json.dumps(
-        [w.model_dump(mode="json", exclude_none=True) for w in c.maintenance_windows], indent=1
+    # rows the script builds from data-matrix / data-windows (and reads back into the API's JSON)
+    matrix = (
+        "<fieldset><legend>Priority matrix</legend>"
+        '<p class="muted">The first entry that matches an alert sets its ticket\'s priority and/or'
+        " type; the defaults above fill in the rest. Name patterns are shell-style (Disk*),"
+        " case-insensitive.</p>"
+        f'<div class="rows" id="matrix" data-matrix="{e(_matrix(c))}"></div>'
+        '<div class="actions"><button type="button" id="add-matrix">Add entry</button></div>'
+        "</fieldset>"
     )
     known = json.dumps(names if isinstance(names, dict) else {})
     return (
@@ -168,15 +180,19 @@ def render_form(config: IntegrationConfig, api_url: str, token: str, names: Any 
         f'<fieldset><legend>Tickets</legend><div class="grid">{tickets}</div></fieldset>'
         f'<fieldset><legend>Operation and policies</legend><div class="grid">{policies}</div>'
         "</fieldset>"
+        f"{matrix}"
         '<div class="actions"><button type="button" id="save" class="primary">Save</button>'
         '<span class="result" id="save-result" role="status"></span></div></section>'
-        '<section id="windows"><h2>Maintenance windows</h2>'
-        '<label class="full">JSON list: {"id", "start", "end"} or {"id", "weekly": {"days",'
-        ' "from", "to"}, "time_zone"}, optional "computers", "alert_name_pattern"'
-        f'<textarea id="f-windows" rows="6">{e(windows)}</textarea></label>'
-        '<div class="actions"><button type="button" id="save-windows">Save windows</button>'
+        '<section class="wide" id="windows"><h2>Maintenance windows</h2>'
+        '<p class="muted">An alert raised inside a window gets no ticket until the window ends'
+        " (then it gets one if it is still raised). One-off times are in your time zone; weekly"
+        " times in the window's own. Leave computers and alert names empty for all.</p>"
+        f'<div class="rows" id="window-rows" data-windows="{e(_windows(c))}"></div>'
+        '<datalist id="time-zones"></datalist>'
+        '<div class="actions"><button type="button" id="add-window">Add window</button>'
+        '<button type="button" id="save-windows" class="primary">Save windows</button>'
         '<span class="result" id="windows-result" role="status"></span></div></section>'
-        '<section id="self-test"><h2>Self-test</h2>'
+        '<section class="wide" id="self-test"><h2>Self-test</h2>'
         + _check("write", "Create, read back and close a test ticket", c.mode == "live")
         + '<div class="actions"><button type="button" id="run-self-test">Run self-test</button>'
         '<button type="button" id="run-check">Check saved IDs</button></div>'

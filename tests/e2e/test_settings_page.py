@@ -108,8 +108,13 @@ def test_an_edit_link_sets_up_the_integration_from_the_page(
         assert browser.eval("document.getElementById('f-default_tickettype_id').value") == "2"
         assert "Alert (2)" in options(browser, "f-default_tickettype_id")  # names kept
 
-        windows = '[{"id": "patch-night", "weekly": {"days": ["sun"], "from": "01:00",'
-        browser.fill("#f-windows", windows + ' "to": "03:00"}, "time_zone": "Europe/Paris"}]')
+        browser.click("#add-window")  # a row (tests/e2e/test_page_rows.py has the rest)
+        row = "#window-rows .row:nth-child(1)"
+        browser.fill(f"{row} [data-field=id]", "patch-night")
+        browser.click(f"{row} .days input[value=sun]")
+        browser.fill(f"{row} [data-field='weekly.from']", "01:00")
+        browser.fill(f"{row} [data-field='weekly.to']", "03:00")
+        browser.fill(f"{row} [data-field=time_zone]", "Europe/Paris")
         browser.click_and_reload("#save-windows")
         assert result(browser, "windows-result", "windows saved") == "Saved 1 window(s)."
 

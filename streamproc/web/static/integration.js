@@ -86,12 +86,7 @@ function settingsBody() {
   body.use_reference_email = $("f-use_reference_email").checked;
   const ids = $("f-no_reopen_status_ids").value.split(/[\s,]+/).filter(Boolean);
   body.no_reopen_status_ids = ids.map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-  const matrix = $("f-priority_matrix").value.trim();
-  try {
-    body.priority_matrix = matrix ? JSON.parse(matrix) : [];
-  } catch (err) {
-    throw new Error("priority_matrix: is not valid JSON");
-  }
+  body.priority_matrix = rowsOf("matrix").map((row) => row.read());
   return body;
 }
 
@@ -131,6 +126,7 @@ async function test() {
   const search = $("client-search").value.trim();
   if (search) body.client_search = search;
   const r = await act("test", body);
+  markRows("matrix", "priority_matrix", r.ok ? null : r.body);
   if (!r.ok) return say("test-result", problem(r.status, r.body), false);
   const o = r.body.options;
   sessionStorage.setItem("halo-options", JSON.stringify(o));
@@ -157,9 +153,7 @@ function showOptions(o) {
     $("client-count").textContent = `${shown} of ${o.clients_total} clients${which}`
       + (o.clients_total > shown ? ": type part of a name to find the others." : ".");
   }
-  const names = o.ticket_types.map((t) => `${t.id} = ${t.name}`).concat(
-    o.priorities.map((p) => `priority ${p.id} = ${p.name}`));
-  $("names").textContent = "IDs for the matrix: " + names.join(", ");
+  for (const pick of document.querySelectorAll("#matrix .pick")) fillPick(pick);
 }
 
 async function save() {
@@ -167,6 +161,7 @@ async function save() {
   let body;
   try { body = settingsBody(); } catch (err) { return say("save-result", err.message, false); }
   const r = await act("save", body);
+  markRows("matrix", "priority_matrix", r.ok ? null : r.body);
   if (!r.ok) return say("save-result", problem(r.status, r.body), false);
   $("f-client_secret").value = "";
   const st = r.body.status || {};
@@ -180,14 +175,255 @@ async function save() {
 }
 
 async function saveWindows() {
-  let windows;
-  try { windows = JSON.parse($("f-windows").value.trim() || "[]"); } catch (err) {
-    return say("windows-result", "maintenance_windows: is not valid JSON", false);
-  }
+  say("windows-result", "Saving…", true);
+  const windows = rowsOf("window-rows").map((row) => row.read());
   const r = await act("windows", { maintenance_windows: windows });
+  markRows("window-rows", "maintenance_windows", r.ok ? null : r.body);
   if (!r.ok) return say("windows-result", problem(r.status, r.body), false);
   const active = r.body.active_now.length ? ` Active now: ${r.body.active_now.join(", ")}.` : "";
   reloadSaying("windows-result", `Saved ${r.body.maintenance_windows.length} window(s).${active}`);
+}
+
+// ---- Row editors: priority matrix entries and maintenance windows, read back into the API's
+// JSON (the same bodies the API documents), so nobody writes JSON by hand.
+
+// An element with properties (value, checked, textContent, className, hidden) and attributes.
+function el(tag, props, ...kids) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (["value", "checked", "textContent", "className", "hidden", "type"].includes(k)) node[k] = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...kids);
+  return node;
+}
+
+const field = (label, input) => el("label", {}, label, input);
+const rowsOf = (id) => [...$(id).children];
+const pad = (n) => String(n).padStart(2, "0");
+const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+function rowButtons(row, moves) {
+  const box = el("span", { className: "row-buttons" });
+  const button = (text, title, fn) => {
+    const b = el("button", { type: "button", textContent: text, title, "aria-label": title });
+    b.addEventListener("click", fn);
+    box.append(b);
+  };
+  if (moves) {
+    button("↑", "Move up", () => row.previousElementSibling
+      && row.parentNode.insertBefore(row, row.previousElementSibling));
+    button("↓", "Move down", () => row.nextElementSibling
+      && row.parentNode.insertBefore(row.nextElementSibling, row));
+  }
+  button("Remove", "Remove this row", () => row.remove());
+  return box;
+}
+
+// The API's errors at the rows they name: "maintenance_windows.1.end" (validation) or
+// "priority_matrix[1].priority_id" (Halo's check) marks row 2 and, when named, its field.
+function markRows(containerId, prefix, body) {
+  const rows = rowsOf(containerId);
+  for (const row of rows) {
+    row.classList.remove("bad");
+    row.querySelector(".row-error").textContent = "";
+    for (const f of row.querySelectorAll(".bad")) f.classList.remove("bad");
+  }
+  if (!body) return;
+  const list = Array.isArray(body.fields) ? body.fields
+    : body.field ? [{ field: body.field, message: body.message }] : [];
+  const pattern = new RegExp(`^${prefix}(?:\\.(\\d+)|\\[(\\d+)\\])(?:\\.(.+))?$`);
+  for (const f of list) {
+    const hit = pattern.exec(f.field || "");
+    const row = hit && rows[Number(hit[1] ?? hit[2])];
+    if (!row) continue;
+    row.classList.add("bad");
+    const out = row.querySelector(".row-error");
+    out.textContent = (out.textContent ? out.textContent + "; " : "") + `${f.field}: ${f.message}`;
+    const part = hit[3] && row.querySelector(`[data-field="${CSS.escape(hit[3])}"]`);
+    if (part) part.classList.add("bad");
+  }
+  const first = rows.find((r) => r.classList.contains("bad"));
+  if (first) first.scrollIntoView({ block: "center" });
+}
+
+// Halo's names of a kind (ticket_types, priorities): this tab's last Test, else the kept names.
+function knownNames(kind) {
+  const o = JSON.parse(sessionStorage.getItem("halo-options") || "{}");
+  if (Array.isArray(o[kind]) && o[kind].length) return o[kind];
+  const kept = JSON.parse($("settings").dataset.names || "{}")[kind] || {};
+  return Object.entries(kept).map(([id, name]) => ({ id: Number(id), name }));
+}
+
+// A matrix entry's priority or ticket type: a pick-list by name when names are known, else an id.
+function fillPick(pick) {
+  const now = pick.querySelector("select, input");
+  const value = now ? now.value.trim() : pick.dataset.value;
+  const names = knownNames(pick.dataset.kind);
+  let control;
+  if (names.length) {
+    control = el("select", {});
+    control.add(new Option("— the default —", ""));
+    for (const n of names) control.add(new Option(`${n.name} (${n.id})`, String(n.id)));
+    if (value && ![...control.options].some((o) => o.value === value)) {
+      control.add(new Option(`ID ${value}`, value));
+    }
+    control.value = value;
+  } else {
+    control = el("input", { value, inputmode: "numeric", size: 8,
+      placeholder: "ID (empty: the default)" });
+  }
+  control.setAttribute("aria-label", pick.dataset.label);
+  pick.replaceChildren(control);
+}
+
+function readId(pick) {
+  const v = pick.querySelector("select, input").value.trim();
+  if (v === "") return null;
+  return /^\d+$/.test(v) ? Number(v) : v; // anything else as typed: the API says what is wrong
+}
+
+function matrixRow(m) {
+  const row = el("div", { className: "row entry" });
+  const severity = el("select", { "data-field": "severity" });
+  for (const [v, t] of [["", "any severity"], ["critical", "critical"], ["warning", "warning"],
+    ["info", "info"]]) severity.add(new Option(t, v));
+  if (m.severity && !["critical", "warning", "info"].includes(m.severity)) {
+    severity.add(new Option(m.severity, m.severity)); // another Watchman severity, kept
+  }
+  severity.value = m.severity || "";
+  const pattern = el("input", { value: m.alert_name_pattern || "", placeholder: "any name",
+    "data-field": "alert_name_pattern" });
+  const pick = (kind, key, label) => {
+    const p = el("span", { className: "pick", "data-kind": kind, "data-field": key,
+      "data-label": label });
+    p.dataset.value = m[key] == null ? "" : String(m[key]);
+    fillPick(p);
+    return p;
+  };
+  const priority = pick("priorities", "priority_id", "Priority");
+  const type = pick("ticket_types", "tickettype_id", "Ticket type");
+  row.append(field("Severity", severity), field("Alert name pattern", pattern),
+    field("Priority", priority), field("Ticket type", type), rowButtons(row, true),
+    el("div", { className: "row-error", role: "alert" }));
+  row.read = () => {
+    const out = {};
+    if (severity.value) out.severity = severity.value;
+    if (pattern.value.trim()) out.alert_name_pattern = pattern.value.trim();
+    const p = readId(priority);
+    const t = readId(type);
+    if (p !== null) out.priority_id = p;
+    if (t !== null) out.tickettype_id = t;
+    return out;
+  };
+  return row;
+}
+
+// RFC 3339 → the datetime-local value of the same moment in the viewer's time zone.
+function localInput(iso) {
+  const d = new Date(iso);
+  if (!iso || isNaN(d)) return "";
+  const s = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+    + `T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return d.getSeconds() ? `${s}:${pad(d.getSeconds())}` : s;
+}
+
+// A datetime-local value (the viewer's wall clock) → RFC 3339 with the viewer's offset then.
+function rfc3339(local) {
+  const d = new Date(local); // a date-time without offset is local time
+  if (isNaN(d)) return local;
+  const off = -d.getTimezoneOffset();
+  const a = Math.abs(off);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:`
+    + `${pad(d.getMinutes())}:${pad(d.getSeconds())}${off < 0 ? "-" : "+"}`
+    + `${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
+function momentInput(iso, key) {
+  const input = el("input", { type: "datetime-local", value: localInput(iso), "data-field": key });
+  input.dataset.saved = iso || "";
+  input.dataset.shown = input.value;
+  // untouched: the saved text as it was (its own offset); empty: "" so the API names the field
+  input.read = () => (input.value === input.dataset.shown && input.dataset.saved
+    ? input.dataset.saved : input.value ? rfc3339(input.value) : "");
+  return input;
+}
+
+function freeWindowId() {
+  const taken = new Set(rowsOf("window-rows").map((r) => r.querySelector("[data-field=id]").value));
+  let n = 1;
+  while (taken.has(`window-${n}`)) n += 1;
+  return `window-${n}`;
+}
+
+function windowRow(w) {
+  const row = el("div", { className: "row window" });
+  const id = el("input", { value: w.id || freeWindowId(), "data-field": "id", size: 14 });
+  const kind = el("select", { "data-field": "kind" });
+  kind.add(new Option("Weekly", "weekly"));
+  kind.add(new Option("One-off", "once"));
+  kind.value = w.start || w.end ? "once" : "weekly";
+  const start = momentInput(w.start, "start");
+  const end = momentInput(w.end, "end");
+  const once = el("span", { className: "part" },
+    field(`Start (your time, ${ZONE})`, start), field("End", end));
+  const weeklyDays = (w.weekly && w.weekly.days) || [];
+  const days = el("span", { className: "days", "data-field": "weekly.days" }, ...DAYS.map((d) =>
+    el("label", { className: "check" },
+      el("input", { type: "checkbox", value: d, checked: weeklyDays.includes(d) }), d)));
+  const from = el("input", { type: "time", value: (w.weekly && w.weekly.from) || "",
+    "data-field": "weekly.from" });
+  const to = el("input", { type: "time", value: (w.weekly && w.weekly.to) || "",
+    "data-field": "weekly.to" });
+  const zone = el("input", { value: w.time_zone || ZONE, list: "time-zones", size: 18,
+    "data-field": "time_zone" });
+  const weekly = el("span", { className: "part" }, field("Days", days), field("From", from),
+    field("To (≤ From: next day)", to), field("Time zone", zone));
+  const show = () => { once.hidden = kind.value !== "once"; weekly.hidden = !once.hidden; };
+  kind.addEventListener("change", show);
+  show();
+  const computers = el("input", { value: (w.computers || []).join(", "), size: 24,
+    placeholder: "all computers", "data-field": "computers" });
+  const pattern = el("input", { value: w.alert_name_pattern || "", size: 16,
+    placeholder: "all alerts, e.g. Disk*", "data-field": "alert_name_pattern" });
+  row.append(field("Name", id), field("Kind", kind), once, weekly,
+    field("Computers (id, name or serial; commas)", computers),
+    field("Alert name pattern", pattern), rowButtons(row, false),
+    el("div", { className: "row-error", role: "alert" }));
+  row.read = () => {
+    const out = { id: id.value.trim() };
+    if (kind.value === "once") {
+      out.start = start.read();
+      out.end = end.read();
+    } else {
+      const chosen = [...days.querySelectorAll("input:checked")].map((c) => c.value);
+      out.weekly = { days: chosen, from: from.value, to: to.value };
+      out.time_zone = zone.value.trim();
+    }
+    const names = computers.value.split(",").map((x) => x.trim()).filter(Boolean);
+    if (names.length) out.computers = names;
+    if (pattern.value.trim()) out.alert_name_pattern = pattern.value.trim();
+    return out;
+  };
+  return row;
+}
+
+function startRows() {
+  const matrix = $("matrix");
+  for (const m of JSON.parse(matrix.dataset.matrix || "[]")) matrix.append(matrixRow(m));
+  $("add-matrix").addEventListener("click", () => {
+    matrix.append(matrixRow({}));
+    matrix.lastElementChild.querySelector("select").focus();
+  });
+  const windows = $("window-rows");
+  for (const w of JSON.parse(windows.dataset.windows || "[]")) windows.append(windowRow(w));
+  $("add-window").addEventListener("click", () => {
+    windows.append(windowRow({}));
+    windows.lastElementChild.querySelector("input").focus();
+  });
+  const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [ZONE];
+  $("time-zones").replaceChildren(...zones.map((z) => el("option", { value: z })));
 }
 
 async function selfTest(action) {
@@ -269,6 +505,7 @@ document.addEventListener("DOMContentLoaded", () => {
   localTimes();
   if (!$("settings")) return; // a view link: nothing to edit
   sayRestored();
+  startRows();
   const known = sessionStorage.getItem("halo-options");
   if (known) showOptions(JSON.parse(known));
   $("test").addEventListener("click", run(test));

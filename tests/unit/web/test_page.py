@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -145,7 +146,8 @@ def test_an_edit_link_shows_the_settings_form_without_the_secret():
     assert '<input type="password" name="client_secret" id="f-client_secret" value=""' in html
     assert "ID 4 (press Test for names)" in html
     assert 'id="f-hold_down_seconds" value="60"' in html
-    for part in ("f-windows", "run-self-test", "start-backfill", 'id="test"', 'id="save"'):
+    parts = ("window-rows", "add-matrix", "run-self-test", "start-backfill", 'id="test"')
+    for part in (*parts, 'id="save"'):
         assert part in html
 
 
@@ -253,3 +255,20 @@ def test_the_form_offers_the_kept_names_until_test_fills_the_lists():
     assert '<option value="9" selected>Closed (9)</option>' in html
     assert 'id="client-search"' in html
     assert "data-names=" in html
+
+
+def test_the_row_editors_get_the_saved_matrix_and_windows_as_escaped_json():
+    from html import unescape
+
+    window = {"id": EVIL, "start": "2027-03-10T22:00:00-05:00", "end": "2027-03-11T02:00:00-05:00"}
+    cfg = config(
+        priority_matrix=[{"severity": EVIL, "priority_id": 1}],
+        maintenance_windows=[window],
+    )
+    html = render_page("acme", cfg, normalize_status(None, cfg), [], "/x", access("edit"))
+    assert "<script>" not in html
+    assert "<textarea" not in html  # rows, not JSON to write by hand
+    matrix = re.search(r'id="matrix" data-matrix="([^"]*)"', html).group(1)
+    assert json.loads(unescape(matrix)) == [{"severity": EVIL, "priority_id": 1}]
+    windows = re.search(r'id="window-rows" data-windows="([^"]*)"', html).group(1)
+    assert json.loads(unescape(windows)) == [{**window, "computers": []}]
