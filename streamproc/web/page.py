@@ -156,9 +156,9 @@ def _config_section(config: IntegrationConfig | None, webhook_url: str, names: A
         *_policy_rows(config, names),
         ("Webhook URL", webhook_url),
         ("Webhook user", config.webhook_username or "—"),
-        ("Maintenance windows", _windows(config)),
     ]
     items = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)
+    items += f"<dt>Maintenance windows</dt><dd>{_windows(config)}</dd>"
     items += f"<dt>Saved at</dt><dd>{local_time(config.updated_at.isoformat())}</dd>"
     return f'<section id="config"><h2>Configuration</h2><dl>{items}</dl></section>'
 
@@ -189,16 +189,16 @@ def _policy_rows(config: IntegrationConfig, names: Any = None) -> list[tuple[str
 
 
 def _windows(config: IntegrationConfig) -> str:
-    """The maintenance windows in words (times as saved: one-off with their offset, weekly in
-    their own time zone)."""
+    """The maintenance windows in words, as HTML: a one-off window's times in the viewer's local
+    time (``<time>``), a weekly window's in its own time zone (that is what it is kept in)."""
     out = []
     for w in config.maintenance_windows:
         if w.weekly is not None:
             days = ",".join(w.weekly.days)
-            out.append(f"{w.id}: {days} {w.weekly.from_} to {w.weekly.to} {w.time_zone}")
+            out.append(e(f"{w.id}: {days} {w.weekly.from_} to {w.weekly.to} {w.time_zone}"))
         else:
             start, end = w.start and w.start.isoformat(), w.end and w.end.isoformat()
-            out.append(f"{w.id}: {start} to {end}")
+            out.append(f"{e(w.id)}: {local_time(start)} to {local_time(end)}")
     return "; ".join(out) or "—"
 
 

@@ -272,3 +272,15 @@ def test_the_row_editors_get_the_saved_matrix_and_windows_as_escaped_json():
     assert json.loads(unescape(matrix)) == [{"severity": EVIL, "priority_id": 1}]
     windows = re.search(r'id="window-rows" data-windows="([^"]*)"', html).group(1)
     assert json.loads(unescape(windows)) == [{**window, "computers": []}]
+
+
+def test_the_saved_windows_show_one_off_times_in_local_time_and_escape_names():
+    once = {"id": EVIL, "start": "2027-03-10T22:00:00-05:00", "end": "2027-03-11T02:00:00-05:00"}
+    weekly = {"id": "nightly", "weekly": {"days": ["sun"], "from": "01:00", "to": "03:00"}}
+    cfg = config(maintenance_windows=[once, {**weekly, "time_zone": "Europe/Paris"}])
+    html = render_page("acme", cfg, normalize_status(None, cfg), [], "/x", access("view"))
+    shown = re.search(r"<dt>Maintenance windows</dt><dd>(.*?)</dd>", html).group(1)
+    assert "<script>" not in shown  # the window's id is escaped
+    # the script rewrites <time> to the viewer's zone; without it, UTC
+    assert '<time datetime="2027-03-10T22:00:00-05:00">2027-03-11 03:00 UTC</time>' in shown
+    assert "nightly: sun 01:00 to 03:00 Europe/Paris" in shown
