@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from streamproc.contracts import IntegrationConfig, encode
 from streamproc.halo_sandbox.process import sandbox_process
 from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from streamproc.kafka.connection import KafkaConnection
+from tests.support.browser import CHROMIUM
 from tests.support.kafka_io import produce
 from tests.support.worker import SECRET_KEY
 
@@ -66,3 +68,13 @@ def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parents[2] / "artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """The browser for the page tests; its absence fails a CI run (``.ci/run`` installs it)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install -y chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    return CHROMIUM

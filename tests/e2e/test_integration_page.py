@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.api_client import call
 from tests.e2e.conftest import halo_config, publish_config
+from tests.support.browser import HEADLESS
 from tests.support.kafka_io import consume_all, produce
 from tests.support.scenario import alert_event
 from tests.support.worker import ADMIN_TOKEN, WorkerProcess, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1200,900",
-]
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install -y chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-    return CHROMIUM
-
 
 def browse(chromium: Path, url: str, profile: Path, screenshot: Path | None = None) -> str:
     """The rendered DOM of ``url`` (and a screenshot when asked)."""
-    base = [str(chromium), *FLAGS, f"--user-data-dir={profile}"]
+    base = [str(chromium), *HEADLESS, f"--user-data-dir={profile}"]
     if screenshot is not None:
         subprocess.run(
             [*base, f"--screenshot={screenshot}", url], capture_output=True, timeout=90, check=True

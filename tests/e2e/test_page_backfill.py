@@ -15,7 +15,7 @@ import re
 
 from streamproc.halo_sandbox.seed import DEMO_CLIENT_SECRET
 from tests.e2e.api_client import api, body, call, wait_configured
-from tests.e2e.test_settings_page import chromium, link, options, result  # noqa: F401 (fixture)
+from tests.e2e.test_settings_page import link, options, result
 from tests.support.browser import Browser
 from tests.support.scenario import Stack, alert_event
 from tests.support.worker import wait_for
@@ -40,7 +40,7 @@ def _text(browser: Browser, element: str, start: str, what: str) -> str:
 
 
 def test_names_on_the_page_and_a_backfill_started_from_it(
-    chromium,  # noqa: F811
+    chromium,
     make_worker,
     kafka_bootstrap,
     halo_url,

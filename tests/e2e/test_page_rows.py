@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime
 
 from tests.e2e.api_client import api, body, call, wait_configured
-from tests.e2e.test_settings_page import chromium, link, options, result  # noqa: F401 (fixture)
+from tests.e2e.test_settings_page import link, options, result
 from tests.support.browser import Browser
 
 COMPANY = "rows"
@@ -29,7 +29,7 @@ def value(browser: Browser, selector: str) -> str:
 
 
 def test_windows_and_matrix_are_edited_as_rows(
-    chromium,  # noqa: F811
+    chromium,
     make_worker,
     halo_url,
     artifacts_dir,

@@ -8,26 +8,11 @@ viewer's local time. Screenshots land in artifacts/ for people to look at.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
-
-import pytest
 
 from streamproc.halo_sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from tests.e2e.api_client import api, body, call, wait_configured
 from tests.support.browser import Browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install -y chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-    return CHROMIUM
 
 
 def link(worker, company: str, scope: str) -> str:

@@ -21,7 +21,8 @@ from typing import Any
 
 import aiohttp
 
-FLAGS = [
+CHROMIUM = Path("/usr/bin/chromium")
+HEADLESS = [  # also for --dump-dom and --screenshot runs (tests/e2e/test_integration_page.py)
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -31,9 +32,8 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--window-size=1200,900",
-    "--remote-debugging-port=0",
-    "--remote-allow-origins=*",
 ]
+FLAGS = [*HEADLESS, "--remote-debugging-port=0", "--remote-allow-origins=*"]
 
 
 class BrowserError(AssertionError):
