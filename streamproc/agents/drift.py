@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamproc.contracts import IntegrationConfig
 from streamproc.core.drift import daily_check_due, recheck_due, suggests_drift
-from streamproc.core.jobs import HaloJob, job_id
+from streamproc.core.jobs import HaloJob
 from streamproc.core.selftest import RunSelfTest
 from streamproc.topology import HALO_JOBS, INTEGRATION_CONFIG
 
@@ -106,13 +106,7 @@ class DriftChecks:
         action = RunSelfTest(
             company_id=company, event_id=uuid.uuid4().hex, purpose="check", background=background
         )
-        job = HaloJob(
-            job_id=job_id(action),
-            company_id=company,
-            config=config,
-            action=action,
-            at=datetime.now(UTC),
-        )
+        job = HaloJob.of(config, action, datetime.now(UTC))
         key, value = config.instance.encode(), job.model_dump_json().encode()
         self.runtime.outbox.append(self._jobs, key, value).add_done_callback(_log_failure)
 

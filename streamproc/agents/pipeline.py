@@ -43,7 +43,7 @@ from streamproc.core.backfill import keep_raise
 from streamproc.core.credentials import CredentialsTested
 from streamproc.core.dryrun import restrain
 from streamproc.core.halo_names import with_names
-from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket, job_id
+from streamproc.core.jobs import HaloJob, HaloReply, JobAction, ObserveTicket
 from streamproc.core.manual import warning_key
 from streamproc.core.outputs import activity as activity_action
 from streamproc.core.outputs import linked
@@ -391,14 +391,7 @@ class Pipeline:
         """Send ``action`` to the owner of the company's Halo instance; the record waits for
         the reply (``hold``). A ``durable`` job goes through Kafka even to this worker's own
         owner: nothing held replays it after a crash (a backfill's)."""
-        job = HaloJob(
-            job_id=job_id(action),
-            company_id=action.company_id,
-            config=config,
-            action=action,
-            subject=None if key is None else key.decode(),
-            at=now(),
-        )
+        job = HaloJob.of(config, action, now(), None if key is None else key.decode())
         self.batched.queue_job(ViaKafka(job) if durable else job)
         if hold and key is not None:
             changes = self.batched.changes()

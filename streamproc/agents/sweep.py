@@ -16,7 +16,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from streamproc.agents.pipeline import now
-from streamproc.core.jobs import HaloJob, WatchTickets, job_id
+from streamproc.core.jobs import HaloJob, WatchTickets
 
 if TYPE_CHECKING:
     from streamproc.agents.pipeline import Pipeline
@@ -60,9 +60,7 @@ class Sweeper:
                 every_seconds=interval * slower,
                 event_id=f"watch-{company}-{int(time.time())}",
             )
-            job = HaloJob(
-                job_id=job_id(action), company_id=company, config=config, action=action, at=now()
-            )
+            job = HaloJob.of(config, action, now())
             try:
                 await self.pipeline.outputs.send_job(job)
             except Exception as exc:  # the next pass sends it again

@@ -10,6 +10,7 @@ the reply of its first run (by ``job_id``), and creates are found again by their
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -132,6 +133,21 @@ class HaloJob(_Data):
     @property
     def instance(self) -> str:
         return self.config.instance
+
+    @classmethod
+    def of(
+        cls, config: IntegrationConfig, action: JobAction, at: datetime, subject: str | None = None
+    ) -> HaloJob:
+        """The job doing ``action`` with ``config`` (its id is the action's: a replayed decision
+        yields the same job)."""
+        return cls(
+            job_id=job_id(action),
+            company_id=action.company_id,
+            config=config,
+            action=action,
+            subject=subject,
+            at=at,
+        )
 
 
 class Notice(_Data):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from streamproc.core.credentials import CredentialsTested, TestCredentials
 from streamproc.core.halo_names import learned
-from streamproc.core.jobs import HaloJob, job_id
+from streamproc.core.jobs import HaloJob
 from streamproc.topology import HALO_JOBS, TICKET_OBSERVATIONS
 from streamproc.web.validation import BodyError
 
@@ -42,13 +42,7 @@ def asker(runtime: Runtime, wait: float = ASK_WAIT) -> Ask:
         action = TestCredentials(
             company_id=config.company_id, event_id=uuid.uuid4().hex, client_search=client_search
         )
-        job = HaloJob(
-            job_id=job_id(action),
-            company_id=config.company_id,
-            config=config,
-            action=action,
-            at=datetime.now(UTC),
-        )
+        job = HaloJob.of(config, action, datetime.now(UTC))
         with runtime.answers.expect(job.job_id) as answer:
             try:
                 key, value = config.instance.encode(), job.model_dump_json().encode()

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from faust.web import Request, Response, View
 
 from streamproc.contracts import IntegrationConfig
-from streamproc.core.jobs import HaloJob, job_id
+from streamproc.core.jobs import HaloJob
 from streamproc.core.selftest import RunSelfTest
 from streamproc.topology import HALO_JOBS
 from streamproc.web.common import Configured, guarded, read_body
@@ -87,13 +87,7 @@ def register(app: faust.App, base: str, runtime: Runtime, *, configured: Configu
     async def run(view: View, config: IntegrationConfig, action: RunSelfTest) -> Response:
         """Send ``action`` to the instance owner; answer with its report once the lane has it."""
         company_id = config.company_id
-        job = HaloJob(
-            job_id=job_id(action),
-            company_id=company_id,
-            config=config,
-            action=action,
-            at=datetime.now(UTC),
-        )
+        job = HaloJob.of(config, action, datetime.now(UTC))
         await runtime.outbox.append(jobs, config.instance.encode(), job.model_dump_json().encode())
         log.info("%s %s of company %r sent", action.purpose, action.event_id, company_id)
         field = "self_test" if action.purpose == "self_test" else "drift_check"
